@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema: every tunable, with its default. Built once at start-up by
+ * `loadConfig` (defaults < file < environment < flags), frozen and passed down, never imported
+ * as a singleton.
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+
+export const configSchema = z
+  .object({
+    /** HTTP port of the one server (GraphQL, realtime, identity, media, metrics). 0 = any free port. */
+    port: int(0, 65535).default(4000),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Holds the SQLite file and media folder in embedded mode. */
+    dataDir: z.string().min(1).default('./data'),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-3').default('eu-west-3'),
+    /** Public base URL clients use (behind a proxy); default http://host:port. */
+    publicUrl: z.string().url().optional(),
+    /** Token issuer; default `<publicUrl>/<userPoolId>` (cognito-local style, so JWKS discovery works). */
+    issuer: z.string().url().optional(),
+    /** Production mode: introspection off, stricter defaults. */
+    production: bool.default(false),
+    /** Development: confirm sign-ups immediately. */
+    autoConfirm: bool.default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    store: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+    sqlite: z
+      .object({
+        /** FULL: acknowledged writes survive power loss; NORMAL: survive process crashes only. */
+        synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+        busyTimeoutMs: int(0, 60_000).default(5000),
+      })
+      .prefault({}),
+    dynamodb: z
+      .object({
+        /** Endpoint override (DynamoDB Local, Alternator); default from AWS_ENDPOINT_URL_DYNAMODB or AWS. */
+        endpoint: z.string().url().optional(),
+      })
+      .prefault({}),
+    tables: z
+      .object({
+        users: z.string().min(3).default('BIILIVEDB-USERS'),
+        social: z.string().min(3).default('BIIHLIVE-SOCIAL-V2'),
+        chats: z.string().min(3).default('BIILIVEDB-CHATS'),
+        nicknames: z.string().min(3).default('BIILIVE-NICKNAMES'),
+        identity: z.string().min(3).default('BIILIVE-IDENTITY'),
+        system: z.string().min(3).default('BIILIVE-SYSTEM'),
+      })
+      .prefault({}),
+    /** Generated on first start and persisted when not given. */
+    userPoolId: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d_[a-zA-Z0-9]+$/, 'must look like <region>_<suffix>')
+      .optional(),
+    userPoolClientId: z.string().regex(/^[a-z0-9]{20,128}$/, 'must be lowercase alphanumerics').optional(),
+    apiKey: z.string().regex(/^da2-[a-z0-9]{26}$/, 'must look like da2-<26 lowercase alphanumerics>').optional(),
+    tokens: z
+      .object({
+        accessTokenMinutes: int(5, 1440).default(60),
+        idTokenMinutes: int(5, 1440).default(60),
+        refreshTokenDays: int(1, 3650).default(30),
+      })
+      .prefault({}),
+    auth: z
+      .object({
+        /** Failed sign-ins before the lock starts (Cognito: 5). */
+        lockoutThreshold: int(1, 100).default(5),
+        /** Cap of the doubling lock, seconds (Cognito: about 15 minutes). */
+        lockoutMaxSeconds: int(1, 86_400).default(900),
+        confirmationCodeHours: int(1, 168).default(24),
+        passwordMinLength: int(6, 99).default(8),
+      })
+      .prefault({}),
+    limits: z
+      .object({
+        /** Largest accepted HTTP request body, bytes (AppSync's request limit is 1 MB). */
+        bodyBytes: int(1024, 64 * 1024 * 1024).default(1_048_576),
+        maxDepth: int(1, 100).default(6),
+        maxAliases: int(0, 1000).default(15),
+        maxDirectives: int(0, 1000).default(50),
+        maxTokens: int(10, 100_000).default(1000),
+        maxCost: int(1, 1_000_000).default(5000),
+        /** Largest `limit` a list query accepts. */
+        pageSizeMax: int(1, 1000).default(100),
+        pageSizeDefault: int(1, 1000).default(20),
+        nicknameMaxLength: int(3, 100).default(30),
+        descripcionMaxLength: int(1, 10_000).default(500),
+        nameMaxLength: int(1, 1000).default(100),
+        placeMaxLength: int(1, 1000).default(80),
+        parsedDocumentCacheSize: int(0, 100_000).default(1000),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;

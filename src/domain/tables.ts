@@ -1,0 +1,77 @@
+import type { TableDefinition } from '../ports/tables.ts';
+
+/** Physical names, from config (defaults are the seed's). */
+export interface TableNames {
+  users: string;
+  social: string;
+  chats: string;
+  nicknames: string;
+  identity: string;
+  system: string;
+}
+
+/**
+ * The key design of every table, the seed's three unchanged plus the ones this project adds.
+ * docs/data-model.md explains each; `biilive db init --dry-run` prints them as DynamoDB sees them.
+ */
+export function tableDefinitions(names: TableNames): TableDefinition[] {
+  return [
+    {
+      // Seed table. userId = the identity's `sub`.
+      id: 'users',
+      name: names.users,
+      partitionKey: { name: 'userId', type: 'S' },
+      indexes: [
+        // Prefix search and lookup by nickname: partition = first character of the lower-cased
+        // nickname, sort = the lower-cased nickname (begins_with / equality).
+        {
+          name: 'nickname-index',
+          partitionKey: { name: 'nicknameBucket', type: 'S' },
+          sortKey: { name: 'nicknameLower', type: 'S' },
+        },
+      ],
+    },
+    {
+      // Seed table: PK followerId, SK "FOLLOWING#{followedId}", GSI1 for the reverse edge.
+      id: 'social',
+      name: names.social,
+      partitionKey: { name: 'followerId', type: 'S' },
+      sortKey: { name: 'SK', type: 'S' },
+      indexes: [
+        { name: 'GSI1', partitionKey: { name: 'GSI1PK', type: 'S' }, sortKey: { name: 'GSI1SK', type: 'S' } },
+      ],
+      stream: true,
+    },
+    {
+      // Seed table: PK conversationId, SK timestamp (ISO time plus a unique suffix).
+      id: 'chats',
+      name: names.chats,
+      partitionKey: { name: 'conversationId', type: 'S' },
+      sortKey: { name: 'timestamp', type: 'S' },
+    },
+    {
+      // Added: one claim item per lower-cased nickname, written in the same transaction as the
+      // profile, so two users can never hold the same nickname.
+      id: 'nicknames',
+      name: names.nicknames,
+      partitionKey: { name: 'nickname', type: 'S' },
+    },
+    {
+      // Added: the Cognito-compatible user pool (users, codes, refresh tokens, groups).
+      id: 'identity',
+      name: names.identity,
+      partitionKey: { name: 'pk', type: 'S' },
+      sortKey: { name: 'sk', type: 'S' },
+      indexes: [
+        { name: 'GSI1', partitionKey: { name: 'GSI1PK', type: 'S' }, sortKey: { name: 'GSI1SK', type: 'S' } },
+      ],
+    },
+    {
+      // Added: installation settings (generated ids, API key, signing keys), stream checkpoints, leases.
+      id: 'system',
+      name: names.system,
+      partitionKey: { name: 'pk', type: 'S' },
+      sortKey: { name: 'sk', type: 'S' },
+    },
+  ];
+}

@@ -1,0 +1,125 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../ports/logger.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
+import { randomIds, type Ids } from '../ports/ids.ts';
+import type { Tables } from '../ports/tables.ts';
+import { tableDefinitions } from '../domain/tables.ts';
+import { loadInstallation, type Installation } from '../domain/installation.ts';
+import { openSqliteTables } from '../adapters/sqlite/sqlite-tables.ts';
+import { createIdentity } from '../domain/identity/create-identity.ts';
+import { UsersService } from '../domain/users/users-service.ts';
+import { createCognitoHandler } from './cognito/router.ts';
+import { createGraphqlHandler } from './graphql/handler.ts';
+import { createServer } from './create-server.ts';
+import { ServerMetrics } from './metrics.ts';
+import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from './endpoints.ts';
+
+export interface AppOptions {
+  log: Logger;
+  clock?: Clock;
+  ids?: Ids;
+  /** Tables to use instead of opening the configured store (tests, other adapters). */
+  tables?: Tables;
+  /** Receives confirmation codes (default: logged). */
+  codeSink?: (delivery: { username: string; code: string; purpose: string; destination?: string }) => void;
+}
+
+export interface App {
+  config: Config;
+  installation: Installation;
+  endpoints: Endpoints;
+  server: Server;
+  tables: Tables;
+  close(): Promise<void>;
+}
+
+/** Composition root: opens the store, wires identity, API and HTTP, and listens. */
+export async function startApp(config: Config, options: AppOptions): Promise<App> {
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+
+  const tables =
+    options.tables ??
+    openSqliteTables({
+      path: join(dataDir, 'biilive.sqlite'),
+      synchronous: config.sqlite.synchronous,
+      busyTimeoutMs: config.sqlite.busyTimeoutMs,
+      clock,
+    });
+  await tables.ensure(tableDefinitions(config.tables));
+  const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
+
+  let ready = false;
+  const metrics = new ServerMetrics();
+  const server = createHttpServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(config.port, config.host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoints = endpointsFor(config, installation, port);
+
+  const users = new UsersService({ tables, tableNames: config.tables, clock, limits: config.limits });
+  const identity = await createIdentity({
+    tables,
+    tableNames: config.tables,
+    clock,
+    ids,
+    log: log.child({ component: 'identity' }),
+    installation,
+    issuer: endpoints.issuer,
+    config,
+    postConfirmation: (user) => users.createProfile(user),
+    codeSink:
+      options.codeSink ??
+      ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
+  });
+
+  server.on(
+    'request',
+    createServer({
+      log,
+      metrics,
+      bodyLimit: config.limits.bodyBytes,
+      cognito: createCognitoHandler({ identity, log: log.child({ component: 'cognito' }) }),
+      graphql: createGraphqlHandler({
+        config,
+        apiKey: installation.apiKey,
+        verifier: identity,
+        users,
+        metrics,
+        log: log.child({ component: 'graphql' }),
+      }),
+      wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
+      isReady: () => ready,
+    }),
+  );
+
+  writeRuntimeFile(dataDir, endpoints);
+  ready = true;
+
+  let closed = false;
+  return {
+    config,
+    installation,
+    endpoints,
+    server,
+    tables,
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      removeRuntimeFile(dataDir);
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await tables.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from '../ports/logger.ts';
+import { BodyTooLargeError, readBody, sendJson, type BodyHandler } from './http.ts';
+import type { ServerMetrics } from './metrics.ts';
+
+export interface ServerDeps {
+  log: Logger;
+  bodyLimit: number;
+  metrics: ServerMetrics;
+  /** Cognito user pool API: POST / with X-Amz-Target. */
+  cognito: BodyHandler;
+  /** AppSync GraphQL over HTTP: POST /graphql. */
+  graphql: BodyHandler;
+  /** `/{userPoolId}/.well-known/{jwks.json|openid-configuration}`; undefined = not found. */
+  wellKnown: (poolId: string, document: string) => Promise<object | undefined>;
+  isReady: () => boolean;
+}
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, HEAD, OPTIONS',
+  'access-control-max-age': '86400',
+};
+
+/** Builds the one HTTP handler; only the CLI (or a test) listens. */
+export function createServer(deps: ServerDeps): RequestListener {
+  const { log, metrics } = deps;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...CORS,
+        'access-control-allow-headers':
+          req.headers['access-control-request-headers'] ??
+          'content-type, x-api-key, authorization, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, cache-control',
+      });
+      res.end();
+      return 'options';
+    }
+    res.setHeader('access-control-allow-origin', '*');
+
+    if (path === '/graphql') {
+      if (method !== 'POST') {
+        sendJson(res, 405, { errors: [{ errorType: 'MalformedHttpRequestException', message: 'Use POST.' }] });
+        return 'graphql';
+      }
+      await withBody(req, res, deps.graphql, (limit) =>
+        sendJson(res, 413, { errors: [{ errorType: 'PayloadTooLargeException', message: new BodyTooLargeError(limit).message }] }),
+      );
+      return 'graphql';
+    }
+    if (path === '/' && method === 'POST' && req.headers['x-amz-target']) {
+      await withBody(req, res, deps.cognito, (limit) =>
+        sendJson(
+          res,
+          400,
+          { __type: 'InvalidParameterException', message: new BodyTooLargeError(limit).message },
+          { 'x-amzn-errortype': 'InvalidParameterException:' },
+          'application/x-amz-json-1.1',
+        ),
+      );
+      return 'cognito';
+    }
+    if (method === 'GET' && path === '/healthz') {
+      const ready = deps.isReady();
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
+      return 'healthz';
+    }
+    if (method === 'GET' && path === '/metrics') {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
+      return 'metrics';
+    }
+    const wk = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path);
+    if (method === 'GET' && wk) {
+      const doc = await deps.wellKnown(decodeURIComponent(wk[1]), wk[2]);
+      if (doc) sendJson(res, 200, doc, { 'cache-control': 'public, max-age=300' });
+      else sendJson(res, 404, { message: 'Not found' });
+      return 'well-known';
+    }
+    sendJson(res, 404, { message: 'Not found' });
+    return 'not-found';
+  }
+
+  async function withBody(req: IncomingMessage, res: ServerResponse, handler: BodyHandler, tooLarge: (limit: number) => void) {
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.bodyLimit);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        tooLarge(err.limit);
+        return;
+      }
+      throw err;
+    }
+    await handler(req, res, body);
+  }
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    route(req, res)
+      .then((name) => metrics.observe(name, res.statusCode, started))
+      .catch((err: unknown) => {
+        log.error({ err }, 'unhandled request error');
+        metrics.observe('error', 500, started);
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal server error' });
+        else res.destroy();
+      });
+  };
+}

@@ -1,0 +1,69 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Installation } from '../domain/installation.ts';
+
+/** What a client needs to reach this server: printed by `serve`, `info --json`, `info --amplify`. */
+export interface Endpoints {
+  graphqlUrl: string;
+  realtimeUrl: string;
+  cognitoEndpoint: string;
+  region: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  apiKey: string;
+  issuer: string;
+}
+
+const RUNTIME_FILE = 'server.json';
+
+export function endpointsFor(config: Config, installation: Installation, port: number): Endpoints {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  const wsBase = base.replace(/^http/, 'ws');
+  return {
+    graphqlUrl: `${base}/graphql`,
+    realtimeUrl: `${wsBase}/graphql/realtime`,
+    cognitoEndpoint: `${base}/`,
+    region: config.region,
+    userPoolId: installation.userPoolId,
+    userPoolClientId: installation.userPoolClientId,
+    apiKey: installation.apiKey,
+    issuer: config.issuer ?? `${base}/${installation.userPoolId}`,
+  };
+}
+
+/** The `Amplify.configure` object for these endpoints (the Cognito endpoint override is code-only). */
+export function amplifyConfig(e: Endpoints) {
+  return {
+    API: {
+      GraphQL: { endpoint: e.graphqlUrl, region: e.region, defaultAuthMode: 'userPool', apiKey: e.apiKey },
+    },
+    Auth: {
+      Cognito: { userPoolId: e.userPoolId, userPoolClientId: e.userPoolClientId, userPoolEndpoint: e.cognitoEndpoint },
+    },
+  };
+}
+
+/** Lets `biilive info --data-dir` find the server running on a data dir. */
+export function writeRuntimeFile(dataDir: string, endpoints: Endpoints): void {
+  writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify({ pid: process.pid, endpoints }, null, 2));
+}
+
+export function removeRuntimeFile(dataDir: string): void {
+  rmSync(join(dataDir, RUNTIME_FILE), { force: true });
+}
+
+/** Endpoints of the live server on this data dir, or undefined if none runs there. */
+export function readRuntimeFile(dataDir: string): Endpoints | undefined {
+  try {
+    const { pid, endpoints } = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as {
+      pid: number;
+      endpoints: Endpoints;
+    };
+    process.kill(pid, 0);
+    return endpoints;
+  } catch {
+    return undefined;
+  }
+}
