@@ -89,6 +89,8 @@ export const configSchema = z
         descripcionMaxLength: int(1, 10_000).default(500),
         nameMaxLength: int(1, 1000).default(100),
         placeMaxLength: int(1, 1000).default(80),
+        /** Longest chat message, in characters (code points). */
+        messageMaxLength: int(1, 100_000).default(2000),
         parsedDocumentCacheSize: int(0, 100_000).default(1000),
       })
       .prefault({}),

@@ -44,10 +44,27 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
     },
     {
       // Seed table: PK conversationId, SK timestamp (ISO time plus a unique suffix).
+      // Item kinds (src/domain/chat/keys.ts), user ids never contain '#':
+      // - message (seed): conversationId = "<idA>#<idB>" (the two user ids sorted), timestamp =
+      //   "<ISO time>#<seq, 10 digits>": seq is the conversation's sequence number, assigned in the
+      //   send transaction, and the time never goes below the previous message's, so the sort
+      //   key is unique and sorts exactly by seq (one total order, the same for both users).
+      // - inbox summary (added), one per participant: conversationId = "INBOX#<ownerId>",
+      //   timestamp = "<idA>#<idB>"; holds lastSeq (the conversation's sequence), the last
+      //   message, unreadCount and lastReadSeq (the owner's read high-water mark). Both summaries
+      //   are updated in every send transaction, conditioned on lastSeq: they are the
+      //   conversation's state.
+      // - send dedup (added): conversationId = "DEDUP#<idA>#<idB>", timestamp =
+      //   "<senderId>#<clientMessageId>" -> the message's key; written in the send transaction.
       id: 'chats',
       name: names.chats,
       partitionKey: { name: 'conversationId', type: 'S' },
       sortKey: { name: 'timestamp', type: 'S' },
+      indexes: [
+        // Added, sparse (only inbox summaries carry its keys): a user's conversations, newest
+        // first. inboxOwner = ownerId, inboxSort = "<last message's timestamp>#<idA>#<idB>".
+        { name: 'inbox-index', partitionKey: { name: 'inboxOwner', type: 'S' }, sortKey: { name: 'inboxSort', type: 'S' } },
+      ],
     },
     {
       // Added: one claim item per lower-cased nickname, written in the same transaction as the
@@ -68,6 +85,9 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
     },
     {
       // Added: installation settings (generated ids, API key, signing keys), stream checkpoints, leases.
+      // Stream function checkpoints: pk "CHECKPOINT#<function>", sk shardId (embedded consumer);
+      // pk "LEDGER#<function>", sk first eventID of a Lambda batch (AWS, with expiresAt as TTL).
+      // Attributes: sequenceNumber, pendingEnd, partsDone (src/functions/batch-ledger.ts).
       id: 'system',
       name: names.system,
       partitionKey: { name: 'pk', type: 'S' },

@@ -1,0 +1,31 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Config } from '../config/schema.ts';
+import type { UsersService } from '../domain/users/users-service.ts';
+import type { RequestContext } from './context.ts';
+
+/**
+ * Everything a resolver may use. Each operation declares the subset it needs (`Pick`), so its
+ * dependencies are visible at a glance and tests hand it only those.
+ */
+export interface ApiServices {
+  users: UsersService;
+  limits: Config['limits'];
+}
+
+export type FieldResolver<Args = Record<string, unknown>> = (
+  args: Args,
+  ctx: RequestContext,
+  info: GraphQLResolveInfo,
+) => unknown;
+
+/** One GraphQL root field: where it lives in the schema and how to build its resolver. */
+export interface Operation<K extends keyof ApiServices = keyof ApiServices> {
+  type: 'Query' | 'Mutation' | 'Subscription';
+  field: string;
+  /** Names of the services `resolver` receives (checked against ApiServices at build time). */
+  uses: readonly K[];
+  resolver(services: Pick<ApiServices, K>): FieldResolver<never>;
+}
+
+/** Identity helper that keeps the services' key type inferred from `uses`. */
+export const defineOperation = <K extends keyof ApiServices>(op: Operation<K>): Operation<K> => op;

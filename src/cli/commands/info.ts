@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { amplifyConfig, endpointsFor, readRuntimeFile, type Endpoints } from '../../server/endpoints.ts';
+import { openSqliteTables } from '../../adapters/sqlite/sqlite-tables.ts';
+import { tableDefinitions } from '../../domain/tables.ts';
+import { loadInstallation } from '../../domain/installation.ts';
+import { randomIds } from '../../ports/ids.ts';
+import type { Config } from '../../config/schema.ts';
+import { configFrom, withConfigOptions } from '../options.ts';
+
+/** The running server's endpoints on this data dir, else what `serve` would use with this configuration. */
+async function endpointsOf(config: Config): Promise<Endpoints> {
+  const dataDir = resolve(config.dataDir);
+  const live = readRuntimeFile(dataDir);
+  if (live) return live;
+  mkdirSync(dataDir, { recursive: true });
+  const tables = openSqliteTables({ path: `${dataDir}/biilive.sqlite`, synchronous: config.sqlite.synchronous });
+  try {
+    await tables.ensure(tableDefinitions(config.tables));
+    const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
+    return endpointsFor(config, installation, config.port);
+  } finally {
+    await tables.close();
+  }
+}
+
+export function registerInfo(program: Command): void {
+  withConfigOptions(program.command('info').description('print the endpoints, ids and API key of this installation'))
+    .option('--json', 'print as JSON')
+    .option('--amplify', 'print the Amplify.configure object for this server')
+    .action(async (opts) => {
+      const config = configFrom(opts);
+      const e = await endpointsOf(config);
+      if (opts.amplify) {
+        process.stdout.write(`${JSON.stringify(amplifyConfig(e), null, 2)}\n`);
+      } else if (opts.json) {
+        const { issuer: _issuer, ...rest } = e;
+        process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+      } else {
+        for (const [k, v] of Object.entries(e)) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerInfo } from './commands/info.ts';
+
+/** Usage and configuration errors exit with 2; other failures with 1. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('biilive')
+    .description('BiiLive backend: AppSync- and Cognito-compatible server (embedded SQLite, or DynamoDB/S3/Redis)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerServe(program);
+  registerInfo(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`biilive: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`biilive: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+
+/** Flags shared by every command that needs the configuration. */
+export function withConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON configuration file')
+    .option('--data-dir <dir>', 'data directory (SQLite file, media, keys)')
+    .option('--port <port>', 'HTTP port (0 = any free port)')
+    .option('--host <host>', 'interface to listen on')
+    .option('--region <region>', 'AWS region reported to clients and used in the user pool id')
+    .option('--public-url <url>', 'base URL clients use, when behind a proxy')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .addOption(new Option('--production', 'production mode: introspection off'))
+    .addOption(new Option('--auto-confirm', 'confirm sign-ups at once (development)'));
+}
+
+interface RawOptions {
+  config?: string;
+  dataDir?: string;
+  port?: string;
+  host?: string;
+  region?: string;
+  publicUrl?: string;
+  logLevel?: string;
+  production?: boolean;
+  autoConfirm?: boolean;
+}
+
+/** defaults < file < environment < flags. Throws ConfigError listing every bad key. */
+export function configFrom(opts: RawOptions): Config {
+  return loadConfig({
+    file: opts.config,
+    env: process.env,
+    flags: {
+      dataDir: opts.dataDir,
+      port: opts.port,
+      host: opts.host,
+      region: opts.region,
+      publicUrl: opts.publicUrl,
+      logLevel: opts.logLevel,
+      production: opts.production,
+      autoConfirm: opts.autoConfirm,
+    },
+  });
+}

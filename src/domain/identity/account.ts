@@ -1,0 +1,150 @@
+import { deliveryFor, simulatedDelivery, validateAttributes, type AttributeInput, type CodeDelivery } from './attributes.ts';
+import { authenticate } from './auth.ts';
+import type { CodePurpose } from './codes.ts';
+import { deliverCode, requireClient, type IdentityContext } from './context.ts';
+import { errors } from './errors.ts';
+import { assertPasswordAllowed, assertPasswordShape } from './password-policy.ts';
+import { usernameKey, type UserRecord } from './user-store.ts';
+
+/** Self-service on the signed-in user's account, password recovery, and groups. */
+
+const VERIFIABLE = { email: 'verify_email', phone_number: 'verify_phone_number' } as const satisfies Record<string, CodePurpose>;
+type Verifiable = keyof typeof VERIFIABLE;
+const isVerifiable = (name: string): name is Verifiable => name in VERIFIABLE;
+
+export async function getUser(
+  ctx: IdentityContext,
+  input: { accessToken: string },
+): Promise<{ username: string; attributes: AttributeInput[] }> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  return {
+    username: user.username,
+    attributes: [{ name: 'sub', value: user.sub }, ...Object.entries(user.attributes).map(([name, value]) => ({ name, value }))],
+  };
+}
+
+async function sendVerification(ctx: IdentityContext, user: UserRecord, attribute: Verifiable): Promise<CodeDelivery> {
+  const purpose = VERIFIABLE[attribute];
+  const code = await ctx.codes.issue(user.usernameKey, purpose, user);
+  deliverCode(ctx, { username: user.username, code, purpose, destination: user.attributes[attribute] });
+  return deliveryFor(user.attributes, attribute)!;
+}
+
+/** A changed email or phone number becomes unverified and gets a verification code. */
+export async function updateUserAttributes(
+  ctx: IdentityContext,
+  input: { accessToken: string; attributes: AttributeInput[] },
+): Promise<{ codeDeliveries: CodeDelivery[] }> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  const changes = validateAttributes(input.attributes);
+  const merged = { ...user.attributes, ...changes };
+  const changed = (['email', 'phone_number'] as const).filter((a) => changes[a] !== undefined && changes[a] !== user.attributes[a]);
+  for (const a of changed) merged[`${a}_verified`] = 'false';
+  const updated = await ctx.users.update(user, { attributes: merged });
+  if (!updated) throw errors.userNotFound();
+  const codeDeliveries: CodeDelivery[] = [];
+  for (const a of changed) codeDeliveries.push(await sendVerification(ctx, updated, a));
+  return { codeDeliveries };
+}
+
+export async function getUserAttributeVerificationCode(
+  ctx: IdentityContext,
+  input: { accessToken: string; attributeName: string },
+): Promise<{ codeDelivery?: CodeDelivery }> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  const name = input.attributeName;
+  if (!isVerifiable(name) || !user.attributes[name]) {
+    throw errors.invalidParameter(`Attribute ${name.slice(0, 64)} cannot be verified for this user.`);
+  }
+  return { codeDelivery: await sendVerification(ctx, user, name) };
+}
+
+export async function verifyUserAttribute(
+  ctx: IdentityContext,
+  input: { accessToken: string; attributeName: string; code: string },
+): Promise<void> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  const name = input.attributeName;
+  if (!isVerifiable(name) || !user.attributes[name]) {
+    throw errors.invalidParameter(`Attribute ${name.slice(0, 64)} cannot be verified for this user.`);
+  }
+  await ctx.codes.check(user.usernameKey, VERIFIABLE[name], user.sub, input.code);
+  await ctx.users.update(user, { attributes: { ...user.attributes, [`${name}_verified`]: 'true' } });
+  await ctx.codes.consume(user.usernameKey, VERIFIABLE[name]);
+}
+
+/** Wrong previous passwords count towards the lockout; while locked: LimitExceededException. */
+export async function changePassword(
+  ctx: IdentityContext,
+  input: { accessToken: string; previousPassword: string; proposedPassword: string },
+): Promise<void> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  assertPasswordShape(input.previousPassword, 'previousPassword');
+  assertPasswordAllowed(input.proposedPassword, ctx.policy, 'proposedPassword');
+  const lock = await ctx.lockout.state(user.usernameKey);
+  if (ctx.lockout.isLocked(lock)) throw errors.attemptLimit();
+  const ok = await ctx.hasher.verify(input.previousPassword, user.passwordHash);
+  const latest = await ctx.lockout.state(user.usernameKey);
+  if (ctx.lockout.isLocked(latest)) throw errors.attemptLimit();
+  if (!ok) {
+    await ctx.lockout.recordFailure(user.usernameKey);
+    throw errors.incorrectCredentials();
+  }
+  await ctx.lockout.reset(user.usernameKey, latest);
+  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.proposedPassword) });
+  if (!updated) throw errors.userNotFound();
+}
+
+/** Unknown or unconfirmed users get a simulated delivery (PreventUserExistenceErrors=ENABLED). */
+export async function forgotPassword(
+  ctx: IdentityContext,
+  input: { clientId: string; username: string },
+): Promise<{ codeDelivery: CodeDelivery }> {
+  requireClient(ctx, input.clientId);
+  const key = usernameKey(input.username);
+  const user = await ctx.users.get(key);
+  const delivery = user && user.status === 'CONFIRMED' ? deliveryFor(user.attributes) : undefined;
+  if (!user || !delivery) {
+    await ctx.codes.simulateSend(key, 'forgot_password');
+    return { codeDelivery: simulatedDelivery(input.username) };
+  }
+  const code = await ctx.codes.issue(key, 'forgot_password', user);
+  deliverCode(ctx, { username: user.username, code, purpose: 'forgot_password', destination: user.attributes[delivery.attributeName] });
+  return { codeDelivery: delivery };
+}
+
+export async function confirmForgotPassword(
+  ctx: IdentityContext,
+  input: { clientId: string; username: string; code: string; password: string },
+): Promise<void> {
+  requireClient(ctx, input.clientId);
+  assertPasswordAllowed(input.password, ctx.policy);
+  const user = await ctx.users.get(usernameKey(input.username));
+  if (!user) throw errors.codeMismatch();
+  await ctx.codes.check(user.usernameKey, 'forgot_password', user.sub, input.code);
+  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.password) });
+  if (!updated) throw errors.codeMismatch();
+  await ctx.codes.consume(user.usernameKey, 'forgot_password');
+  // A successful reset proves control of the account: lift any lock.
+  await ctx.lockout.reset(user.usernameKey, await ctx.lockout.state(user.usernameKey));
+}
+
+/** Deletes the account and everything of it in the pool (sessions, codes). */
+export async function deleteUser(ctx: IdentityContext, input: { accessToken: string }): Promise<void> {
+  const { user } = await authenticate(ctx, input.accessToken, 'access');
+  await ctx.users.delete(user);
+  await ctx.sessions.deleteAllOf(user.sub);
+  await ctx.codes.deleteAll(user.usernameKey);
+}
+
+const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+
+export async function changeGroups(ctx: IdentityContext, username: string, group: string, add: boolean): Promise<void> {
+  if (!GROUP.test(group)) throw errors.invalidParameter('Group name must be 1-128 letters, digits, symbols or punctuation.');
+  const user = await ctx.users.get(usernameKey(username));
+  if (!user) throw errors.userNotFound();
+  const has = user.groups.includes(group);
+  if (has === add) return;
+  const groups = add ? [...user.groups, group].sort() : user.groups.filter((g) => g !== group);
+  if (!(await ctx.users.update(user, { groups }))) throw errors.userNotFound();
+}

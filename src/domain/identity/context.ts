@@ -1,0 +1,92 @@
+import type { Config } from '../../config/schema.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { Ids } from '../../ports/ids.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { AppError } from '../errors.ts';
+import type { Installation } from '../installation.ts';
+import type { Codes, CodePurpose } from './codes.ts';
+import type { PostConfirmation } from './contracts.ts';
+import { cognitoError, errors } from './errors.ts';
+import type { Lockout } from './lockout.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import type { PasswordPolicy } from './password-policy.ts';
+import type { Sessions } from './sessions.ts';
+import type { TokenIssuer } from './token-issuer.ts';
+import type { TokenChecker } from './token-verifier.ts';
+import type { UserRecord, UserStore } from './user-store.ts';
+
+export type CodeSink = (d: { username: string; code: string; purpose: string; destination?: string }) => void;
+
+/** Everything the action modules may use; each function picks only what it needs. */
+export interface IdentityContext {
+  config: Config;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  installation: Installation;
+  issuer: string;
+  users: UserStore;
+  sessions: Sessions;
+  codes: Codes;
+  lockout: Lockout;
+  hasher: PasswordHasher;
+  tokens: TokenIssuer;
+  checker: TokenChecker;
+  policy: PasswordPolicy;
+  postConfirmation: PostConfirmation;
+  codeSink: CodeSink;
+}
+
+/** This pool has exactly one app client (no secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH). */
+export function requireClient(ctx: Pick<IdentityContext, 'installation'>, clientId: string): void {
+  if (clientId !== ctx.installation.userPoolClientId) throw errors.unknownClient(clientId);
+}
+
+const USERNAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
+
+export function assertUsername(username: string): void {
+  if (username.length < 1 || username.length > 128 || !USERNAME.test(username)) {
+    throw errors.invalidParameter(
+      "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+    );
+  }
+}
+
+/** Hands a code to the delivery sink; a failing sink is logged (without the code) and swallowed. */
+export function deliverCode(
+  ctx: Pick<IdentityContext, 'codeSink' | 'log'>,
+  d: { username: string; code: string; purpose: CodePurpose; destination?: string },
+): void {
+  try {
+    ctx.codeSink(d);
+  } catch (err) {
+    ctx.log.error({ err: (err as Error).message, purpose: d.purpose }, 'code delivery failed');
+  }
+}
+
+/**
+ * Marks an UNCONFIRMED user CONFIRMED (email verified, as a confirmation by emailed code does).
+ * PostConfirmation runs FIRST: it is idempotent, so a crash between the two steps leaves the
+ * user unconfirmed and a retried confirmation runs it again, instead of a confirmed user without
+ * a profile.
+ */
+export async function confirmUser(
+  ctx: Pick<IdentityContext, 'users' | 'codes' | 'postConfirmation' | 'log'>,
+  user: UserRecord,
+): Promise<UserRecord> {
+  const attributes = { ...user.attributes };
+  if (attributes.email) attributes.email_verified = 'true';
+  try {
+    await ctx.postConfirmation({ sub: user.sub, username: user.username, attributes: { ...attributes } });
+  } catch (err) {
+    if (err instanceof AppError && err.code !== 'InternalFailure') {
+      throw cognitoError('UserLambdaValidationException', `PostConfirmation failed with error ${err.message}.`);
+    }
+    ctx.log.error({ err, sub: user.sub }, 'post-confirmation failed');
+    throw cognitoError('UnexpectedLambdaException', 'PostConfirmation failed.');
+  }
+  const confirmed = await ctx.users.update(user, { status: 'CONFIRMED', attributes }, { status: 'UNCONFIRMED' });
+  await ctx.codes.consume(user.usernameKey, 'sign_up');
+  // Lost a race with a concurrent confirmation (or deletion): report what is stored now.
+  return confirmed ?? (await ctx.users.get(user.usernameKey)) ?? user;
+}

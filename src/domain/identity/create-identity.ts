@@ -1,0 +1,113 @@
+import type { Config } from '../../config/schema.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { Ids } from '../../ports/ids.ts';
+import type { Logger } from '../../ports/logger.ts';
+import type { Tables } from '../../ports/tables.ts';
+import type { TableNames } from '../tables.ts';
+import type { Installation } from '../installation.ts';
+import * as account from './account.ts';
+import * as auth from './auth.ts';
+import { Codes } from './codes.ts';
+import type { IdentityContext, CodeSink } from './context.ts';
+import type { PostConfirmation } from './contracts.ts';
+import { Lockout } from './lockout.ts';
+import { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
+import { defaultPasswordPolicy } from './password-policy.ts';
+import * as registration from './registration.ts';
+import { Sessions } from './sessions.ts';
+import { loadIdentityKeys } from './signing-keys.ts';
+import { TokenIssuer } from './token-issuer.ts';
+import { TokenChecker } from './token-verifier.ts';
+import type { Identity } from './types.ts';
+import { UserStore } from './user-store.ts';
+import { wellKnownDocument } from './well-known.ts';
+
+export type { Identity, AuthenticationResult, AttributeInput, CodeDelivery, PendingCode, CodePurpose } from './types.ts';
+
+export interface IdentityDeps {
+  tables: Tables;
+  tableNames: TableNames;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  installation: Installation;
+  /** The `iss` of every token; JWKS discovery is `<issuer>/.well-known/jwks.json`. */
+  issuer: string;
+  config: Config;
+  postConfirmation: PostConfirmation;
+  /** Receives every code to deliver; the only place a code leaves the pool in clear. */
+  codeSink: CodeSink;
+  /** Shared KDF gate (tests reuse one across instances); default: a new one. */
+  hasher?: PasswordHasher;
+}
+
+const IDLE_RESET_MS = 15 * 60 * 1000;
+
+/**
+ * Builds the user pool: loads (or, on first start, generates) its keys, then wires the stores and
+ * the action modules. Tables must already exist (`tables.ensure`).
+ */
+export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
+  const { tables, tableNames, clock, ids, config, installation, issuer } = deps;
+  const table = tableNames.identity;
+  const keys = await loadIdentityKeys({ tables, systemTable: tableNames.system, clock });
+  const clientId = installation.userPoolClientId;
+
+  const ctx: IdentityContext = {
+    config,
+    clock,
+    ids,
+    log: deps.log,
+    installation,
+    issuer,
+    users: new UserStore({ tables, table, clock }),
+    sessions: new Sessions({ tables, table, clock, ids, lifetimeMs: config.tokens.refreshTokenDays * 86_400_000 }),
+    codes: new Codes({ tables, table, clock, sealKey: keys.codeSealKey, validityMs: config.auth.confirmationCodeHours * 3_600_000 }),
+    lockout: new Lockout({
+      tables,
+      table,
+      clock,
+      policy: { threshold: config.auth.lockoutThreshold, maxSeconds: config.auth.lockoutMaxSeconds, idleResetMs: IDLE_RESET_MS },
+    }),
+    hasher: deps.hasher ?? createPasswordHasher(),
+    tokens: new TokenIssuer({
+      keys,
+      issuer,
+      clientId,
+      clock,
+      ids,
+      accessTokenSeconds: config.tokens.accessTokenMinutes * 60,
+      idTokenSeconds: config.tokens.idTokenMinutes * 60,
+    }),
+    checker: new TokenChecker({ keys, issuer, clientId, clock }),
+    policy: defaultPasswordPolicy(config.auth.passwordMinLength),
+    postConfirmation: deps.postConfirmation,
+    codeSink: deps.codeSink,
+  };
+  // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
+  void ctx.hasher.warmUp().catch(() => undefined);
+
+  return {
+    verify: (token) => auth.verify(ctx, token),
+    wellKnown: async (poolId, doc) => wellKnownDocument({ poolId: installation.userPoolId, issuer, keys }, poolId, doc),
+    signUp: (input) => registration.signUp(ctx, input),
+    confirmSignUp: (input) => registration.confirmSignUp(ctx, input),
+    resendConfirmationCode: (input) => registration.resendConfirmationCode(ctx, input),
+    initiateAuth: (input) => auth.initiateAuth(ctx, input),
+    getTokensFromRefreshToken: (input) => auth.getTokensFromRefreshToken(ctx, input),
+    getUser: (input) => account.getUser(ctx, input),
+    updateUserAttributes: (input) => account.updateUserAttributes(ctx, input),
+    getUserAttributeVerificationCode: (input) => account.getUserAttributeVerificationCode(ctx, input),
+    verifyUserAttribute: (input) => account.verifyUserAttribute(ctx, input),
+    changePassword: (input) => account.changePassword(ctx, input),
+    forgotPassword: (input) => account.forgotPassword(ctx, input),
+    confirmForgotPassword: (input) => account.confirmForgotPassword(ctx, input),
+    globalSignOut: (input) => auth.globalSignOut(ctx, input),
+    revokeToken: (input) => auth.revokeToken(ctx, input),
+    deleteUser: (input) => account.deleteUser(ctx, input),
+    pendingCodes: () => ctx.codes.pending(),
+    addUserToGroup: (username, group) => account.changeGroups(ctx, username, group, true),
+    removeUserFromGroup: (username, group) => account.changeGroups(ctx, username, group, false),
+    adminConfirm: (username) => registration.adminConfirm(ctx, username),
+  };
+}

@@ -1,0 +1,64 @@
+import type { Item } from '../../ports/tables.ts';
+
+/** A user's public profile: the BIILIVEDB-USERS item as the API returns it (attribute names are the seed's). */
+export interface UserProfile {
+  userId: string;
+  nickname: string;
+  nombreCompleto: string | null;
+  seguidores: number;
+  siguiendo: number;
+  puntos: number;
+  nivel: number;
+  ciudad: string | null;
+  pais: string | null;
+  descripcion: string | null;
+  isOnline: boolean;
+  lastSeen: string | null;
+  profilePhotoUrl: string | null;
+  profileThumbnailUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Editable by the owner through updateProfile. `null` (or an empty string) clears an optional text. */
+export interface ProfileChanges {
+  nickname?: string | null;
+  nombreCompleto?: string | null;
+  ciudad?: string | null;
+  pais?: string | null;
+  descripcion?: string | null;
+}
+
+export interface UserPage {
+  items: UserProfile[];
+  /** The store's cursor when more may follow. */
+  cursor?: string;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+
+/**
+ * Item -> profile. Counters and level default to their initial values so items written by older
+ * tools (the seed's, without every attribute) still read as complete profiles.
+ */
+export function toProfile(item: Item): UserProfile {
+  return {
+    userId: String(item.userId),
+    nickname: str(item.nickname) ?? '',
+    nombreCompleto: str(item.nombreCompleto),
+    seguidores: num(item.seguidores, 0),
+    siguiendo: num(item.siguiendo, 0),
+    puntos: num(item.puntos, 0),
+    nivel: num(item.nivel, 1),
+    ciudad: str(item.ciudad),
+    pais: str(item.pais),
+    descripcion: str(item.descripcion),
+    isOnline: item.isOnline === true,
+    lastSeen: str(item.lastSeen),
+    profilePhotoUrl: str(item.profilePhotoUrl),
+    profileThumbnailUrl: str(item.profileThumbnailUrl),
+    createdAt: str(item.createdAt) ?? '',
+    updatedAt: str(item.updatedAt) ?? str(item.createdAt) ?? '',
+  };
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Identity } from '../../domain/identity/create-identity.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { sendJson, type BodyHandler } from '../http.ts';
+import { INTERNAL, headerSafe, toWireError, type WireError } from './errors.ts';
+import { validationMessage } from './shapes.ts';
+import { targets } from './targets/index.ts';
+
+const PREFIX = 'AWSCognitoIdentityProviderService.';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/**
+ * The Cognito user pool API: `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.<Action>`
+ * and a JSON 1.1 body (already read and size-limited). Answers 200 with the action's output, or
+ * 400 `{"__type","message"}` plus `x-amzn-ErrorType: <Name>:` / `x-amzn-ErrorMessage`; unexpected
+ * failures are logged and masked as 500 InternalErrorException. Every answer has `x-amzn-RequestId`.
+ * An `Authorization` header (SigV4 from SDKs/CLI) is ignored: every supported action is public.
+ */
+export function createCognitoHandler(deps: { identity: Identity; log: Logger }): BodyHandler {
+  const { identity, log } = deps;
+
+  return async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const requestId = randomUUID();
+    const ok = (payload: object) => sendJson(res, 200, payload, { 'x-amzn-requestid': requestId }, CONTENT_TYPE);
+    const fail = (e: WireError) =>
+      sendJson(res, e.status, { __type: e.type, message: e.message }, {
+        'x-amzn-requestid': requestId,
+        'x-amzn-errortype': `${e.type}:`,
+        'x-amzn-errormessage': headerSafe(e.message),
+      }, CONTENT_TYPE);
+
+    const header = req.headers['x-amz-target'];
+    const name = typeof header === 'string' && header.startsWith(PREFIX) ? header.slice(PREFIX.length) : undefined;
+    const target = name === undefined ? undefined : targets.get(name);
+    if (!target) {
+      const shown = headerSafe(String(header ?? '')).slice(0, 128);
+      return fail({ status: 400, type: 'UnknownOperationException', message: `Unknown operation ${shown}` });
+    }
+
+    let json: unknown;
+    try {
+      json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return fail({ status: 400, type: 'SerializationException', message: 'The request body is not valid JSON.' });
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      return fail({ status: 400, type: 'SerializationException', message: 'The request body must be a JSON object.' });
+    }
+    const parsed = target.input.safeParse(json);
+    if (!parsed.success) {
+      return fail({ status: 400, type: 'InvalidParameterException', message: validationMessage(parsed.error) });
+    }
+
+    try {
+      ok(await target.run(identity, parsed.data));
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire) return fail(wire);
+      log.error({ err, action: name, requestId }, 'cognito action failed');
+      fail(INTERNAL);
+    }
+  };
+}

@@ -1,0 +1,140 @@
+import type { ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
+import type { Config } from '../../config/schema.ts';
+import type { TokenVerifier } from '../../domain/identity/contracts.ts';
+import type { UsersService } from '../../domain/users/users-service.ts';
+import type { Logger } from '../../ports/logger.ts';
+import type { RequestContext } from '../../api/context.ts';
+import { buildExecutableSchema, type BuildOptions } from '../../api/executable-schema.ts';
+import type { BodyHandler } from '../http.ts';
+import type { ServerMetrics } from '../metrics.ts';
+import { DocumentCache, requestErrorsBody } from './documents.ts';
+import { executeDocument } from './executor.ts';
+import { formatFieldError, formatRequestError, type FieldError } from './errors.ts';
+import { createRequestAuth } from './request-auth.ts';
+import { validationRules } from './validation.ts';
+
+export interface GraphqlHandlerDeps {
+  config: Config;
+  apiKey: string;
+  verifier: TokenVerifier;
+  users: UsersService;
+  metrics: ServerMetrics;
+  log: Logger;
+  /** Another SDL / operation list (tests of the hardening rules on deeper schemas). */
+  schemaOptions?: BuildOptions;
+}
+
+const MALFORMED = 'MalformedHttpRequestException';
+const EMPTY_BODY = JSON.stringify({ errors: [{ message: 'Request body is empty.', errorType: MALFORMED }] });
+const UNPARSABLE = JSON.stringify({ errors: [{ message: 'Unable to parse GraphQL query.', errorType: MALFORMED }] });
+const VALIDATION = 'ValidationError';
+
+/**
+ * AppSync's HTTP GraphQL endpoint (appsync.md §1): request auth, body checks, cached parse +
+ * validation (with the hardening limits), execution, AppSync-shaped errors. Everything that
+ * depends only on the schema or the query text is done once, not per request.
+ */
+export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
+  const { config, metrics, log } = deps;
+  const { limits } = config;
+  const schema = buildExecutableSchema({ users: deps.users, limits }, deps.schemaOptions);
+  const documents = new DocumentCache(
+    schema,
+    validationRules({ limits, noIntrospection: config.production }),
+    { size: limits.parsedDocumentCacheSize, maxTokens: limits.maxTokens },
+  );
+  const authenticate = createRequestAuth(deps.apiKey, deps.verifier);
+  const count = (errorType: string, n = 1) => metrics.graphqlErrors.inc({ errorType }, n);
+
+  const send = (res: ServerResponse, status: number, body: string, headers?: Record<string, string>) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+
+  return async (req, res, body) => {
+    const auth = await authenticate(req.headers);
+    if (!auth.ok) {
+      count('UnauthorizedException');
+      send(res, 401, JSON.stringify({ errors: [{ errorType: 'UnauthorizedException', message: auth.message }] }), {
+        'x-amzn-ErrorType': 'UnauthorizedException',
+      });
+      return;
+    }
+    if (body.length === 0) {
+      count(MALFORMED);
+      return send(res, 400, EMPTY_BODY);
+    }
+    const request = parseRequest(body);
+    if (!request) {
+      count(MALFORMED);
+      return send(res, 400, UNPARSABLE);
+    }
+
+    const prepared = documents.get(request.query);
+    if (!prepared.ok) {
+      count(VALIDATION, prepared.errorCount);
+      return send(res, 200, prepared.body);
+    }
+    const ops = prepared.operations;
+    const kind = request.operationName !== undefined ? ops.get(request.operationName) : ops.size === 1 ? ops.values().next().value : undefined;
+    if (kind === 'subscription') {
+      count(VALIDATION);
+      return send(
+        res,
+        200,
+        requestErrorsBody([
+          { path: null, locations: null, message: 'Subscriptions are served over the realtime endpoint (/graphql/realtime).' },
+        ]),
+      );
+    }
+
+    const contextValue: RequestContext = { caller: auth.caller };
+    const result = await executeDocument(prepared, contextValue, request.variables, request.operationName);
+
+    if (!result.errors) return send(res, 200, JSON.stringify({ data: result.data ?? null }));
+    if (result.data === undefined) {
+      // Rejected before execution (variables, operation name): nothing ran.
+      count(VALIDATION, result.errors.length);
+      return send(res, 200, requestErrorsBody(result.errors.map(formatRequestError)));
+    }
+    const errors: FieldError[] = result.errors.map((e: GraphQLError) => {
+      const f = formatFieldError(e, log);
+      count(f.errorType ?? 'ExecutionError');
+      return f;
+    });
+    send(res, 200, JSON.stringify({ data: result.data, errors }));
+  };
+}
+
+interface GraphqlRequest {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | undefined;
+}
+
+/**
+ * `{query, variables?, operationName?}` as one JSON object; `variables: null` and a missing
+ * operationName are normal (Amplify v6). Arrays (HTTP batching) are refused like any other
+ * malformed body.
+ */
+function parseRequest(body: Buffer): GraphqlRequest | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const { query, variables, operationName } = payload as Record<string, unknown>;
+  if (typeof query !== 'string' || query.trim() === '') return undefined;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+    return undefined;
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+  return {
+    query,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined,
+    operationName: (operationName ?? undefined) as string | undefined,
+  };
+}

