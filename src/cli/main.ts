@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
+import { StartupError } from '../server/store.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerInfo } from './commands/info.ts';
+import { registerUsers } from './commands/users.ts';
+import { registerDb } from './commands/db.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -11,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerServe(program);
   registerInfo(program);
+  registerUsers(program);
+  registerDb(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -18,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
       process.stderr.write(`biilive: ${err.message}\n`);
       return 2;
     }

@@ -12,6 +12,8 @@ export function withConfigOptions(cmd: Command): Command {
     .option('--region <region>', 'AWS region reported to clients and used in the user pool id')
     .option('--public-url <url>', 'base URL clients use, when behind a proxy')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--store <store>', 'sqlite (embedded) | dynamodb')
+    .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB, then AWS)')
     .addOption(new Option('--production', 'production mode: introspection off'))
     .addOption(new Option('--auto-confirm', 'confirm sign-ups at once (development)'));
 }
@@ -24,6 +26,8 @@ interface RawOptions {
   region?: string;
   publicUrl?: string;
   logLevel?: string;
+  store?: string;
+  dynamodbEndpoint?: string;
   production?: boolean;
   autoConfirm?: boolean;
 }
@@ -40,6 +44,8 @@ export function configFrom(opts: RawOptions): Config {
       region: opts.region,
       publicUrl: opts.publicUrl,
       logLevel: opts.logLevel,
+      store: opts.store,
+      dynamodb: { endpoint: opts.dynamodbEndpoint },
       production: opts.production,
       autoConfirm: opts.autoConfirm,
     },

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -9,7 +9,7 @@ import { randomIds, type Ids } from '../ports/ids.ts';
 import type { Tables } from '../ports/tables.ts';
 import { tableDefinitions } from '../domain/tables.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
-import { openSqliteTables } from '../adapters/sqlite/sqlite-tables.ts';
+import { openStore } from './store.ts';
 import { createIdentity } from '../domain/identity/create-identity.ts';
 import { UsersService } from '../domain/users/users-service.ts';
 import { createCognitoHandler } from './cognito/router.ts';
@@ -45,15 +45,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
 
-  const tables =
-    options.tables ??
-    openSqliteTables({
-      path: join(dataDir, 'biilive.sqlite'),
-      synchronous: config.sqlite.synchronous,
-      busyTimeoutMs: config.sqlite.busyTimeoutMs,
-      clock,
-    });
-  await tables.ensure(tableDefinitions(config.tables));
+  const tables = options.tables ?? (await openStore(config, { clock }));
+  if (options.tables) await tables.ensure(tableDefinitions(config.tables));
   const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
 
   let ready = false;

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { amplifyConfig, endpointsFor, readRuntimeFile, type Endpoints } from '../../server/endpoints.ts';
-import { openSqliteTables } from '../../adapters/sqlite/sqlite-tables.ts';
-import { tableDefinitions } from '../../domain/tables.ts';
+import { openStore } from '../../server/store.ts';
+import { systemClock } from '../../ports/clock.ts';
 import { loadInstallation } from '../../domain/installation.ts';
 import { randomIds } from '../../ports/ids.ts';
 import type { Config } from '../../config/schema.ts';
@@ -14,10 +13,8 @@ async function endpointsOf(config: Config): Promise<Endpoints> {
   const dataDir = resolve(config.dataDir);
   const live = readRuntimeFile(dataDir);
   if (live) return live;
-  mkdirSync(dataDir, { recursive: true });
-  const tables = openSqliteTables({ path: `${dataDir}/biilive.sqlite`, synchronous: config.sqlite.synchronous });
+  const tables = await openStore(config, { clock: systemClock });
   try {
-    await tables.ensure(tableDefinitions(config.tables));
     const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
     return endpointsFor(config, installation, config.port);
   } finally {

@@ -1,0 +1,49 @@
+import type { Config } from '../config/schema.ts';
+import { systemClock } from '../ports/clock.ts';
+import { randomIds } from '../ports/ids.ts';
+import type { Tables } from '../ports/tables.ts';
+import { loadInstallation, type Installation } from '../domain/installation.ts';
+import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
+import { UsersService } from '../domain/users/users-service.ts';
+import { openStore } from '../server/store.ts';
+import { endpointsFor, readRuntimeFile } from '../server/endpoints.ts';
+import { resolve } from 'node:path';
+import type { Logger } from '../ports/logger.ts';
+
+/** The services a maintenance command needs, on the configured store, without the HTTP server. */
+export interface CommandContext {
+  config: Config;
+  tables: Tables;
+  installation: Installation;
+  users: UsersService;
+  identity(): Promise<Identity>;
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Config, log: Logger): Promise<CommandContext> {
+  const tables = await openStore(config, { clock: systemClock });
+  const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
+  const users = new UsersService({ tables, tableNames: config.tables, clock: systemClock, limits: config.limits });
+  const live = readRuntimeFile(resolve(config.dataDir));
+  const issuer = live?.issuer ?? endpointsFor(config, installation, config.port).issuer;
+  return {
+    config,
+    tables,
+    installation,
+    users,
+    identity: () =>
+      createIdentity({
+        tables,
+        tableNames: config.tables,
+        clock: systemClock,
+        ids: randomIds,
+        log,
+        installation,
+        issuer,
+        config,
+        postConfirmation: (user) => users.createProfile(user),
+        codeSink: () => {},
+      }),
+    close: () => tables.close(),
+  };
+}
