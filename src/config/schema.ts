@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -6,6 +7,14 @@ import { z } from 'zod';
  * as a singleton.
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const isCronPattern = (pattern: string) => {
+  try {
+    new Cron(pattern, { timezone: 'UTC' }); // no callback: parses only, schedules nothing
+    return true;
+  } catch {
+    return false;
+  }
+};
 const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 
 export const configSchema = z
@@ -47,6 +56,10 @@ export const configSchema = z
         nicknames: z.string().min(3).default('BIILIVE-NICKNAMES'),
         identity: z.string().min(3).default('BIILIVE-IDENTITY'),
         system: z.string().min(3).default('BIILIVE-SYSTEM'),
+        /** Points ledger: one item per award (idempotency key). */
+        points: z.string().min(3).default('BIILIVE-POINTS-LEDGER'),
+        /** Dated ranking snapshots and the current-snapshot pointer. */
+        rankings: z.string().min(3).default('BIILIVE-RANKINGS'),
       })
       .prefault({}),
     /** Generated on first start and persisted when not given. */
@@ -71,6 +84,36 @@ export const configSchema = z
         lockoutMaxSeconds: int(1, 86_400).default(900),
         confirmationCodeHours: int(1, 168).default(24),
         passwordMinLength: int(6, 99).default(8),
+      })
+      .prefault({}),
+    points: z
+      .object({
+        /** Largest single award (awards are positive integers; points are never deducted). */
+        maxAward: int(1, 1_000_000_000).default(10_000),
+        /**
+         * Level thresholds: nivel n is reached at levels[n-1] puntos. Starts at 0, strictly increasing.
+         * In the environment: comma-separated (BIILIVE_POINTS_LEVELS=0,100,500).
+         */
+        levels: z
+          .preprocess(
+            (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+            z.array(z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).max(1000),
+          )
+          .refine((l) => l[0] === 0, 'must start at 0')
+          .refine((l) => l.every((v, i) => i === 0 || v > l[i - 1]), 'must be strictly increasing')
+          .default([0, 100, 500, 1500, 5000, 15_000, 50_000, 150_000, 500_000, 1_500_000]),
+      })
+      .prefault({}),
+    rankings: z
+      .object({
+        /** Run CalculateRankings on the schedule in embedded mode. */
+        enabled: bool.default(true),
+        /** When, as a 5- or 6-field cron pattern, evaluated in UTC (croner syntax). Default: daily 00:00 UTC. */
+        cron: z.string().min(1).max(200).refine(isCronPattern, 'must be a cron pattern such as "0 0 * * *"').default('0 0 * * *'),
+        /** Complete snapshots older than this many days are deleted (the current one never is). */
+        retentionDays: int(1, 3650).default(7),
+        /** Users read per scan page by CalculateRankings. */
+        scanPageSize: int(10, 10_000).default(1000),
       })
       .prefault({}),
     limits: z

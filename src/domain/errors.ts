@@ -12,6 +12,8 @@ export const ErrorCode = {
   /** A uniqueness or state conflict (taken nickname, concurrent change). */
   Conflict: 'ConflictException',
   LimitExceeded: 'LimitExceededError',
+  /** The operation is in the schema but this server does not serve it (yet, or not over this transport). */
+  UnsupportedOperation: 'UnsupportedOperation',
   InternalFailure: 'InternalFailure',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,6 +8,8 @@ export interface TableNames {
   nicknames: string;
   identity: string;
   system: string;
+  points: string;
+  rankings: string;
 }
 
 /**
@@ -90,6 +92,35 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // Attributes: sequenceNumber, pendingEnd, partsDone (src/functions/batch-ledger.ts).
       id: 'system',
       name: names.system,
+      partitionKey: { name: 'pk', type: 'S' },
+      sortKey: { name: 'sk', type: 'S' },
+    },
+    {
+      // Added: the points ledger (src/domain/points), one item per award, PK idempotencyKey. Written
+      // in the same transaction as the user's puntos/nivel, conditioned on not existing, so a retried
+      // award counts once. Attributes: userId, amount, reason, awardedBy, awardedAt (ISO),
+      // puntosAfter, nivelAfter.
+      id: 'points',
+      name: names.points,
+      partitionKey: { name: 'idempotencyKey', type: 'S' },
+      // A user's awards, oldest first.
+      indexes: [{ name: 'user-index', partitionKey: { name: 'userId', type: 'S' }, sortKey: { name: 'awardedAt', type: 'S' } }],
+    },
+    {
+      // Added: ranking snapshots written by CalculateRankings (src/domain/rankings/keys.ts). A
+      // snapshot has an id "<YYYY-MM-DD>.<8 hex>" (the scheduled event's UTC date, then per run).
+      // - pointer: pk "CURRENT", sk "CURRENT" -> snapshotId, date, chunkSize, buckets, counts. Flipped
+      //   last, in one transaction with the run's completion: readers only ever see complete snapshots.
+      // - run: pk "RUNS", sk snapshotId -> status (writing | complete | pruning), startedAt, heartbeatAt.
+      // - ranking chunk: pk "<snap>#GLOBAL" | "<snap>#COUNTRY#<pais>" | "<snap>#CITY#<pais>#<ciudad>"
+      //   (normalised, '%' and '#' percent-encoded), sk = chunk number, 8 digits; holds `total` and
+      //   `entries`, ranks chunk*chunkSize+1 .. in order: [userId, nickname, puntos, nivel, ciudad?, pais?].
+      // - rank lookup: pk "<snap>#USERS", sk = bucket (FNV-1a of userId mod buckets), 8 digits; holds
+      //   `users`: [userId, globalRank, paisKey, countryRank, ciudadKey, cityRank] (myRank).
+      // - manifest: pk "<snap>#MANIFEST", sk = batch number, 8 digits; `keys` lists the items written
+      //   in the same transaction, so pruning (or cleaning a crashed run) finds every item.
+      id: 'rankings',
+      name: names.rankings,
       partitionKey: { name: 'pk', type: 'S' },
       sortKey: { name: 'sk', type: 'S' },
     },

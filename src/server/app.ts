@@ -10,6 +10,7 @@ import type { Tables } from '../ports/tables.ts';
 import { tableDefinitions } from '../domain/tables.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import { openStore } from './store.ts';
+import { createCountersConsumer } from '../functions/update-user-counters/embedded.ts';
 import { createIdentity } from '../domain/identity/create-identity.ts';
 import { UsersService } from '../domain/users/users-service.ts';
 import { createCognitoHandler } from './cognito/router.ts';
@@ -95,6 +96,10 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     }),
   );
 
+  // UpdateUserCounters, fed from the social table's change log (the Lambda's event-source mapping on AWS).
+  const counters = createCountersConsumer({ tables, tableNames: config.tables, log: log.child({ component: 'counters' }) });
+  counters.start();
+
   writeRuntimeFile(dataDir, endpoints);
   ready = true;
 
@@ -112,6 +117,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       removeRuntimeFile(dataDir);
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
+      await counters.stop();
       await tables.close();
     },
   };

@@ -1,21 +1,22 @@
-/** Wiring for the composition root: UpdateUserCounters fed from the embedded change log. */
+/** Wiring for the composition root: UpdateUserCounters fed from the change log (SQLite or DynamoDB Streams). */
 import type { TableNames } from '../../domain/tables.ts';
-import type { Logger } from '../../ports/logger.ts';
 import type { Tables } from '../../ports/tables.ts';
-import type { FaultInjector } from '../batch-ledger.ts';
-import { StreamConsumer } from '../stream-consumer.ts';
+import { StreamConsumer, type StreamConsumerOptions } from '../stream-consumer.ts';
 import { UPDATE_USER_COUNTERS, createUpdateUserCounters } from './handler.ts';
 
-export interface CountersConsumerOptions {
+export interface CountersConsumerOptions
+  extends Pick<
+    StreamConsumerOptions,
+    'log' | 'idleMs' | 'batchSize' | 'errorBackoffMs' | 'faultInjector' | 'owner' | 'leaseMs' | 'renewMs' | 'shardRefreshMs' | 'now' | 'region'
+  > {
   tables: Tables;
   tableNames: Pick<TableNames, 'social' | 'users' | 'system'>;
-  log?: Logger;
-  idleMs?: number;
-  batchSize?: number;
-  faultInjector?: FaultInjector;
 }
 
-/** start() it after tables.ensure(); await stop() before tables.close(). */
+/**
+ * start() it after tables.ensure(); await stop() before tables.close(). Every replica may run
+ * one: shard leases make them share the stream's shards (see stream-consumer.ts).
+ */
 export function createCountersConsumer(options: CountersConsumerOptions): StreamConsumer {
   const { tables, tableNames, ...rest } = options;
   const fn = createUpdateUserCounters({ tables, tableNames });

@@ -35,7 +35,7 @@ export interface UpdateUserCountersDeps {
 }
 
 export interface UpdateUserCounters {
-  /** The counter updates for a batch, in parts of <= 99 (see plan.ts); writes nothing. */
+  /** The counter updates for a batch, in parts of <= MAX_UPDATES_PER_PART (see plan.ts); writes nothing. */
   plan(event: DynamoDBStreamEvent): ReturnType<typeof planCounterUpdates>;
   /** The Lambda entry point: applies the batch exactly once using the per-batch ledger. */
   handler(event: DynamoDBStreamEvent): Promise<StreamBatchResponse>;

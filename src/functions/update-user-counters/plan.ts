@@ -11,8 +11,12 @@ import type { DynamoDBStreamRecord } from '../stream-event.ts';
 
 export type { CounterDelta } from '../../domain/social/recount.ts';
 
-/** One transaction holds 100 operations; one is kept for the ledger (checkpoint) advance. */
-export const MAX_UPDATES_PER_PART = 99;
+/**
+ * One transaction holds 100 operations; two are kept: the ledger (checkpoint) advance and the
+ * stream consumer's lease check. Part sizes must never change for a live deployment's
+ * half-applied batches (see chunkUsers).
+ */
+export const MAX_UPDATES_PER_PART = 98;
 
 const FIELDS = ['seguidores', 'siguiendo'] as const;
 type Field = (typeof FIELDS)[number];
