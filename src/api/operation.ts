@@ -1,5 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Config } from '../config/schema.ts';
+import type { ChatService } from '../domain/chat/chat-service.ts';
+import type { SocialService } from '../domain/social/social-service.ts';
 import type { UsersService } from '../domain/users/users-service.ts';
 import type { RequestContext } from './context.ts';
 
@@ -9,8 +11,16 @@ import type { RequestContext } from './context.ts';
  */
 export interface ApiServices {
   users: UsersService;
+  social: SocialService;
+  chat: ChatService;
   limits: Config['limits'];
 }
+
+/**
+ * What the schema is built from: users and limits always; a domain service left out (a test
+ * harness that only wires profiles) makes the operations that use it answer UnsupportedOperation.
+ */
+export type ApiServicesInput = Pick<ApiServices, 'users' | 'limits'> & Partial<ApiServices>;
 
 export type FieldResolver<Args = Record<string, unknown>> = (
   args: Args,

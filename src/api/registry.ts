@@ -1,14 +1,25 @@
 import type { Operation } from './operation.ts';
+import { followUser } from './resolvers/followUser.ts';
 import { getUser } from './resolvers/getUser.ts';
 import { getUserByNickname } from './resolvers/getUserByNickname.ts';
+import { isFollowing } from './resolvers/isFollowing.ts';
+import { listConversations } from './resolvers/listConversations.ts';
+import { listFollowers } from './resolvers/listFollowers.ts';
+import { listFollowing } from './resolvers/listFollowing.ts';
+import { listMessages } from './resolvers/listMessages.ts';
+import { markConversationRead } from './resolvers/markConversationRead.ts';
 import { me } from './resolvers/me.ts';
 import { searchUsers } from './resolvers/searchUsers.ts';
+import { sendMessage } from './resolvers/sendMessage.ts';
+import { unfollowUser } from './resolvers/unfollowUser.ts';
 import { updateProfile } from './resolvers/updateProfile.ts';
 
 /**
  * Every GraphQL root field this server implements. Adding an operation = its SDL in
  * schema.graphql, a file under resolvers/, and one line here. A root field in the SDL without an
  * entry here answers `UnsupportedOperation`; an entry without SDL fails at start-up.
+ * Declared but not served here: Mutation.heartbeat (the realtime layer's) and the Subscription
+ * fields (served over /graphql/realtime).
  */
 export const operations: readonly Operation[] = [
   // profiles
@@ -17,4 +28,15 @@ export const operations: readonly Operation[] = [
   getUserByNickname,
   searchUsers,
   updateProfile,
+  // social
+  followUser,
+  unfollowUser,
+  isFollowing,
+  listFollowing,
+  listFollowers,
+  // chat
+  sendMessage,
+  listMessages,
+  listConversations,
+  markConversationRead,
 ];

@@ -47,8 +47,11 @@ export interface ListOptions {
   cursor?: string;
 }
 
+/** A listed object (S3 listings carry no content type). */
+export type BlobSummary = Omit<BlobInfo, 'contentType'>;
+
 export interface ListResult {
-  items: BlobInfo[];
+  items: BlobSummary[];
   /** Present when more keys may follow. */
   cursor?: string;
 }
@@ -103,6 +106,8 @@ export interface Blobs {
    * run after the write is visible; their errors are theirs to handle.
    */
   onObjectCreated(listener: ObjectCreatedListener): () => void;
+  /** Releases clients and handles; pending writes are not cancelled. */
+  close(): Promise<void>;
 }
 
 /** A key refused by the key rules (see validateBlobKey). */

@@ -1,21 +1,28 @@
 /**
- * Fixture for the social, counters and chat tests: a real SQLite store in a temp file with the
- * project's table definitions, builders for users, and the services wired as app.ts would.
+ * Fixture for the social, counters and chat suites. Each suite is a function of a Store, run on
+ * real SQLite (test/unit/*.test.ts) and on DynamoDB Local (test/adapters/*-dynamodb.test.ts):
+ * the project's tables, builders for users, the services wired as app.ts would, and helpers that
+ * hide what differs between the two (shard ids, stream lag).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before } from 'node:test';
 import { openSqliteTables } from '../../src/adapters/sqlite/sqlite-tables.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { ChatService } from '../../src/domain/chat/chat-service.ts';
 import { SocialService } from '../../src/domain/social/social-service.ts';
 import { tableDefinitions, type TableNames } from '../../src/domain/tables.ts';
-import type { FaultInjector } from '../../src/functions/batch-ledger.ts';
 import type { StreamConsumer } from '../../src/functions/stream-consumer.ts';
-import { createCountersConsumer } from '../../src/functions/update-user-counters/embedded.ts';
+import { counterBacklog } from '../../src/functions/update-user-counters/backlog.ts';
+import { createCountersConsumer, type CountersConsumerOptions } from '../../src/functions/update-user-counters/embedded.ts';
 import { ManualClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
-import type { Item, Tables } from '../../src/ports/tables.ts';
+import type { ChangeRecord, Item, Tables } from '../../src/ports/tables.ts';
+
+export { shardedChangeLog, type ShardedChangeLog } from './support-shards.ts';
 
 export const config = configSchema.parse({});
 export const limits = config.limits;
@@ -37,7 +44,85 @@ export const build = {
   },
 };
 
+/** Where a suite's tables live. Every open() is a fresh, empty set of the project's tables. */
+export interface Store {
+  name: string;
+  open(clock: ManualClock): Promise<OpenedStore>;
+}
+
+export interface OpenedStore {
+  tables: Tables;
+  /** Another client on the same data, as a second replica has (SQLite: the same store). */
+  replica(): Promise<Tables>;
+  close(): Promise<void>;
+}
+
+export const sqliteStore: Store = {
+  name: 'sqlite',
+  async open(clock) {
+    const dir = await mkdtemp(join(tmpdir(), 'biilive-'));
+    // NORMAL: these tests exercise logic, not power-loss durability; it keeps them fast.
+    const tables = openSqliteTables({ path: join(dir, 'test.sqlite'), synchronous: 'NORMAL', clock });
+    await tables.ensure(tableDefinitions(config.tables));
+    return {
+      tables,
+      replica: async () => tables,
+      async close() {
+        await tables.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/**
+ * DynamoDB Local for the whole test file (started in a top-level before hook, stopped after);
+ * every open() gets its own table prefix. The adapter is imported lazily, so SQLite runs never
+ * load the AWS SDK.
+ */
+export function dynamoStoreForFile(): Store {
+  let local: { endpoint: string; stop(): Promise<void> } | undefined;
+  let opened = 0;
+  before(async () => {
+    const { startDynamoLocal } = await import('../support/dynamodb-local.ts');
+    local = await startDynamoLocal();
+  });
+  after(async () => {
+    await local?.stop();
+  });
+  return {
+    name: 'dynamodb local',
+    async open() {
+      if (!local) throw new Error('DynamoDB Local is not running');
+      const { createDynamoTables } = await import('../../src/adapters/dynamodb/dynamodb-tables.ts');
+      const { localClientOptions } = await import('../support/dynamodb-local.ts');
+      const options = { ...localClientOptions(local.endpoint), tablePrefix: `f${++opened}-` };
+      const tables = createDynamoTables(options);
+      await tables.ensure(tableDefinitions(config.tables));
+      const clients: Tables[] = [tables];
+      return {
+        tables,
+        async replica() {
+          const other = createDynamoTables(options);
+          clients.push(other);
+          return other;
+        },
+        async close() {
+          await Promise.all(clients.map((c) => c.close()));
+        },
+      };
+    },
+  };
+}
+
+/** True when `url` (import.meta.url) is the file node was started with: suites register their own store only then. */
+export function isEntry(url: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && pathToFileURL(realpathSync(resolve(entry))).href === url;
+}
+
 export interface SocialFixture {
+  store: Store;
   tables: Tables;
   names: TableNames;
   clock: ManualClock;
@@ -45,20 +130,53 @@ export interface SocialFixture {
   chat: ChatService;
   /** Creates profiles u0..u{n-1} with the given prefix; returns their ids. */
   users(n: number, prefix?: string): Promise<string[]>;
-  consumer(options?: { faultInjector?: FaultInjector; batchSize?: number; tables?: Tables }): StreamConsumer;
+  consumer(options?: Partial<CountersConsumerOptions>): StreamConsumer;
+  /** Another client on the same tables (a second replica). */
+  replica(): Promise<Tables>;
+  /** The social table's shard ids, parents first. */
+  shardIds(): Promise<string[]>;
+  /** Every record of the social table's change log; waits (stream lag) until at least `atLeast` are visible. */
+  streamRecords(options?: { atLeast?: number }): Promise<ChangeRecord[]>;
+  /** Drains a fresh consumer until nothing is left unapplied (the stream may show writes late). */
+  catchUp(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openSocialFixture(options: { clock?: ManualClock } = {}): Promise<SocialFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'biilive-'));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function openSocialFixture(store: Store, options: { clock?: ManualClock } = {}): Promise<SocialFixture> {
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 0, 1));
-  // NORMAL: these tests exercise logic, not power-loss durability; it keeps them fast.
-  const tables = openSqliteTables({ path: join(dir, 'test.sqlite'), synchronous: 'NORMAL', clock });
+  const opened = await store.open(clock);
+  const { tables } = opened;
   const names = config.tables;
-  await tables.ensure(tableDefinitions(names));
   const social = new SocialService({ tables, tableNames: names, clock, limits });
   const chat = new ChatService({ tables, tableNames: names, clock, ids: randomIds, limits });
-  return {
+  const consumers: StreamConsumer[] = [];
+
+  async function shardIds(): Promise<string[]> {
+    const shards = await tables.changes.listShards(names.social);
+    const ids = new Set(shards.map((s) => s.shardId));
+    const roots = shards.filter((s) => !s.parentShardId || !ids.has(s.parentShardId));
+    const ordered = [...roots];
+    for (let i = 0; i < ordered.length; i++) ordered.push(...shards.filter((s) => s.parentShardId === ordered[i].shardId));
+    return ordered.map((s) => s.shardId);
+  }
+
+  async function readAll(): Promise<ChangeRecord[]> {
+    const out: ChangeRecord[] = [];
+    for (const shardId of await shardIds()) {
+      for (let after: string | undefined; ; ) {
+        const page = await tables.changes.read({ table: names.social, shardId, after });
+        out.push(...page.records);
+        if (page.records.length === 0) break;
+        after = page.records[page.records.length - 1].sequenceNumber;
+      }
+    }
+    return out;
+  }
+
+  const fixture: SocialFixture = {
+    store,
     tables,
     names,
     clock,
@@ -72,13 +190,45 @@ export async function openSocialFixture(options: { clock?: ManualClock } = {}): 
       return ids;
     },
     consumer(opts = {}) {
-      return createCountersConsumer({ tables: opts.tables ?? tables, tableNames: names, idleMs: 5, ...opts });
+      const consumer = createCountersConsumer({ tables, tableNames: names, idleMs: 5, ...opts });
+      consumers.push(consumer);
+      return consumer;
+    },
+    replica: () => opened.replica(),
+    shardIds,
+    async streamRecords(opts = {}) {
+      for (let attempt = 0; ; attempt++) {
+        const records = await readAll();
+        if (records.length >= (opts.atLeast ?? 0) || attempt >= 50) return records;
+        await pause(50);
+      }
+    },
+    async catchUp() {
+      const backlog = counterBacklog({ tables, tableNames: names });
+      for (let attempt = 0; attempt < 50; attempt++) {
+        await fixture.consumer().drain();
+        if ((await backlog.snapshot()).pending.size === 0) return;
+        await pause(50);
+      }
+      throw new Error('the counters consumer did not catch up');
     },
     async close() {
-      await tables.close();
-      rmSync(dir, { recursive: true, force: true });
+      // A test that failed midway may leave a consumer polling: stop it before closing the store.
+      await Promise.all(consumers.map((c) => c.stop({ release: false })));
+      await opened.close();
     },
   };
+  return fixture;
+}
+
+/** Runs `run` on a fresh fixture of `store`, closing it after. */
+export async function withFixture(store: Store, run: (f: SocialFixture) => Promise<void>): Promise<void> {
+  const f = await openSocialFixture(store);
+  try {
+    await run(f);
+  } finally {
+    await f.close();
+  }
 }
 
 /** Reads every item of a partition (raw, as stored). */
@@ -86,7 +236,7 @@ export async function rawPartition(tables: Tables, table: string, partition: str
   const out: Item[] = [];
   let cursor: string | undefined;
   do {
-    const page = await tables.query({ table, index, partition, cursor, limit: 1000 });
+    const page = await tables.query({ table, index, partition, cursor, limit: 1000, consistent: index === undefined });
     out.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

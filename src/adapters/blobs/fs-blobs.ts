@@ -21,6 +21,7 @@ import {
   validateBlobKey,
   type BlobInfo,
   type BlobObject,
+  type BlobSummary,
   type Blobs,
   type ByteRange,
   type ListOptions,
@@ -311,13 +312,13 @@ export class FsBlobs implements Blobs {
       if (key.startsWith(prefix) && (after === undefined || Buffer.compare(Buffer.from(key), Buffer.from(after)) > 0)) keys.push(key);
     });
     keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const items: BlobInfo[] = [];
+    const items: BlobSummary[] = [];
     let last: string | undefined;
     for (const key of keys) {
       if (items.length === limit) break;
       last = key;
       const info = await this.head(key);
-      if (info) items.push(info);
+      if (info) items.push({ key, size: info.size, etag: info.etag, lastModified: info.lastModified });
     }
     const more = last !== undefined && keys.indexOf(last) < keys.length - 1;
     return { items, cursor: more ? Buffer.from(last!).toString('base64url') : undefined };
@@ -366,6 +367,10 @@ export class FsBlobs implements Blobs {
 
   onObjectCreated(listener: ObjectCreatedListener): () => void {
     return this.events.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.writing.values()]);
   }
 }
 
