@@ -5,6 +5,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerDb } from './commands/db.ts';
+import { registerDoctor } from './commands/doctor.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInfo(program);
   registerUsers(program);
   registerDb(program);
+  registerDoctor(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

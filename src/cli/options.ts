@@ -14,6 +14,9 @@ export function withConfigOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--store <store>', 'sqlite (embedded) | dynamodb')
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB, then AWS)')
+    .addOption(new Option('--tls', 'serve HTTPS/WSS (Amplify subscriptions need wss://); self-signed certificate kept in the data dir'))
+    .option('--tls-cert <file>', 'PEM certificate (chain) to serve instead of the self-signed one (implies --tls)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .addOption(new Option('--production', 'production mode: introspection off'))
     .addOption(new Option('--auto-confirm', 'confirm sign-ups at once (development)'));
 }
@@ -30,6 +33,9 @@ interface RawOptions {
   dynamodbEndpoint?: string;
   production?: boolean;
   autoConfirm?: boolean;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** defaults < file < environment < flags. Throws ConfigError listing every bad key. */
@@ -48,6 +54,9 @@ export function configFrom(opts: RawOptions): Config {
       dynamodb: { endpoint: opts.dynamodbEndpoint },
       production: opts.production,
       autoConfirm: opts.autoConfirm,
+      tls: opts.tls,
+      tlsCert: opts.tlsCert,
+      tlsKey: opts.tlsKey,
     },
   });
 }

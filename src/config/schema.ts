@@ -16,6 +16,12 @@ const isCronPattern = (pattern: string) => {
   }
 };
 const bool = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const MB = 1024 * 1024;
+/** A list of media types; from the environment, comma-separated. */
+const mediaTypes = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
+  z.array(z.string().regex(/^[a-z0-9][\w.+-]*\/[\w.+-]+$/, 'must be a media type such as image/jpeg')).min(1),
+);
 
 export const configSchema = z
   .object({
@@ -56,6 +62,8 @@ export const configSchema = z
         nicknames: z.string().min(3).default('BIILIVE-NICKNAMES'),
         identity: z.string().min(3).default('BIILIVE-IDENTITY'),
         system: z.string().min(3).default('BIILIVE-SYSTEM'),
+        /** Added by media: gallery photo records (src/domain/tables.ts). */
+        photos: z.string().min(3).default('BIILIVE-PHOTOS'),
         /** Points ledger: one item per award (idempotency key). */
         points: z.string().min(3).default('BIILIVE-POINTS-LEDGER'),
         /** Dated ranking snapshots and the current-snapshot pointer. */
@@ -137,8 +145,95 @@ export const configSchema = z
         parsedDocumentCacheSize: int(0, 100_000).default(1000),
       })
       .prefault({}),
+    /**
+     * Media (src/domain/media): bucket, upload rules per kind, image variants, CDN cache. Flat keys so
+     * each one has an environment variable (BIILIVE_MEDIA_<KEY>); lists are comma-separated there.
+     * The URL-signing secret is not configuration: it is generated per installation (system table).
+     */
+    media: z
+      .object({
+        /** 'fs': `<dataDir>/media/<bucket>/`, uploads verified by this server; 's3': any S3 API. */
+        store: z.enum(['fs', 's3']).default('fs'),
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+          .default('biihlivemedia'),
+        /** S3 endpoint override (MinIO, ...); default AWS (or AWS_ENDPOINT_URL_S3). */
+        s3Endpoint: z.string().url().optional(),
+        s3ForcePathStyle: bool.default(false),
+        /** Base URL of the CDN paths in stored/served URLs; default this server's public URL. */
+        cdnBaseUrl: z.string().url().optional(),
+        uploadUrlTtlSeconds: int(10, 604_800).default(300),
+        profilePhotoTypes: mediaTypes.default(['image/jpeg', 'image/png', 'image/webp']),
+        photoTypes: mediaTypes.default(['image/jpeg', 'image/png', 'image/webp']),
+        videoTypes: mediaTypes.default(['video/mp4']),
+        profilePhotoMaxBytes: int(1, 100 * MB).default(10 * MB),
+        photoMaxBytes: int(1, 200 * MB).default(20 * MB),
+        videoMaxBytes: int(1, 5 * 1024 * MB).default(500 * MB),
+        /** Longest side of the profile photo and gallery photo variants, px (never enlarged). */
+        profilePhotoSize: int(16, 8192).default(1080),
+        photoSize: int(16, 8192).default(1080),
+        /** Square thumbnails (cover crop), px. */
+        profileThumbnailSize: int(16, 2048).default(200),
+        photoThumbnailSize: int(16, 2048).default(200),
+        /** Decoded pixels allowed per input image (sharp's default is 268 MP; spec: about 50 MP). */
+        limitInputPixels: int(1, 268_402_689).default(50_000_000),
+        jpegQuality: int(1, 100).default(82),
+        /** Images processed at once (memory and CPU bound). */
+        imageConcurrency: int(1, 64).default(2),
+        /** In-memory CDN cache of hot objects, bytes in total and per object. */
+        cdnCacheMaxBytes: int(0, 16 * 1024 * MB).default(64 * MB),
+        cdnCacheObjectMaxBytes: int(0, 1024 * MB).default(2 * MB),
+        /** How often each server reads new CDN invalidations from the system table, ms. */
+        invalidationPollMs: int(50, 60_000).default(1000),
+      })
+      .prefault({}),
+    /** AppSync real-time endpoint (/graphql/realtime) limits; AppSync's values where it has them. */
+    realtime: z
+      .object({
+        /** Sent in connection_ack: clients drop the socket after this long without `ka` (AppSync: 300000). */
+        connectionTimeoutMs: int(10_000, 3_600_000).default(300_000),
+        /** `ka` cadence and WebSocket ping interval; clients expect one at least every 60 s. */
+        keepAliveMs: int(10, 60_000).default(60_000),
+        /** Time a client has to send connection_init after the upgrade. */
+        initTimeoutMs: int(10, 600_000).default(15_000),
+        /** A connection from which nothing (no frame, no pong) arrives for this long is dead and closed. */
+        idleTimeoutMs: int(20, 3_600_000).default(150_000),
+        /** AppSync closes connections after 24 h. */
+        maxConnectionMs: int(1000, 7 * 86_400_000).default(86_400_000),
+        /** AppSync: 100 subscriptions per connection. */
+        maxSubscriptionsPerConnection: int(1, 10_000).default(100),
+        /** Largest frame accepted and largest subscription payload sent (AppSync: 240 KB). */
+        maxPayloadBytes: int(1024, 16 * 1024 * 1024).default(240 * 1024),
+        /** A client that does not read and lets this much pile up is closed (slow consumer). */
+        maxBufferedBytes: int(64 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+        /** A replica's presence lease: refreshed every third of it; a crashed replica's users go offline after it. */
+        presenceTtlMs: int(30, 3_600_000).default(90_000),
+        /** A `heartbeat` mutation keeps its user online this long without a connection. */
+        heartbeatTtlMs: int(30, 86_400_000).default(300_000),
+      })
+      .prefault({}),
+    /** Pub/sub between replicas: memory (one process) or redis (several replicas). */
+    bus: z.enum(['memory', 'redis']).default('memory'),
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** Prefix of the bus channels, so several deployments (or test runs) can share one Redis. */
+    busPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,100}$/, 'letters, digits and : _ . - only').default('biilive'),
+    /** Serve HTTPS/WSS; without tlsCert/tlsKey a self-signed certificate is generated in the data dir. */
+    tls: bool.default(false),
+    /** PEM certificate (chain) file; with tlsKey, implies tls. */
+    tlsCert: z.string().min(1).optional(),
+    /** PEM private key file. */
+    tlsKey: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    }
+    if (c.realtime.idleTimeoutMs <= c.realtime.keepAliveMs) {
+      ctx.addIssue({ code: 'custom', path: ['realtime', 'idleTimeoutMs'], message: 'must be longer than realtime.keepAliveMs' });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -10,6 +10,7 @@ export interface TableNames {
   system: string;
   points: string;
   rankings: string;
+  photos: string;
 }
 
 /**
@@ -90,6 +91,10 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // Stream function checkpoints: pk "CHECKPOINT#<function>", sk shardId (embedded consumer);
       // pk "LEDGER#<function>", sk first eventID of a Lambda batch (AWS, with expiresAt as TTL).
       // Attributes: sequenceNumber, pendingEnd, partsDone (src/functions/batch-ledger.ts).
+      // Media (src/domain/media): pk "MEDIA", sk "URL-SIGNING-SECRET" (the embedded store's
+      // presigned-URL HMAC key, generated once); pk "CDN", sk "GENERATION" (attribute generation:
+      // number of the last CDN invalidation) and pk "CDN#INVALIDATIONS", sk = that number as 12
+      // digits (attributes paths, createdAt), the two written in one transaction.
       id: 'system',
       name: names.system,
       partitionKey: { name: 'pk', type: 'S' },
@@ -114,15 +119,28 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // - run: pk "RUNS", sk snapshotId -> status (writing | complete | pruning), startedAt, heartbeatAt.
       // - ranking chunk: pk "<snap>#GLOBAL" | "<snap>#COUNTRY#<pais>" | "<snap>#CITY#<pais>#<ciudad>"
       //   (normalised, '%' and '#' percent-encoded), sk = chunk number, 8 digits; holds `total` and
-      //   `entries`, ranks chunk*chunkSize+1 .. in order: [userId, nickname, puntos, nivel, ciudad?, pais?].
+      //   `entries` (JSON text): ranks chunk*chunkSize+1.. in order, [userId, nickname, puntos, nivel, ciudad?, pais?].
       // - rank lookup: pk "<snap>#USERS", sk = bucket (FNV-1a of userId mod buckets), 8 digits; holds
-      //   `users`: [userId, globalRank, paisKey, countryRank, ciudadKey, cityRank] (myRank).
+      //   `users` (JSON text): [userId, globalRank, paisKey, countryRank, ciudadKey, cityRank] (myRank).
       // - manifest: pk "<snap>#MANIFEST", sk = batch number, 8 digits; `keys` lists the items written
       //   in the same transaction, so pruning (or cleaning a crashed run) finds every item.
       id: 'rankings',
       name: names.rankings,
       partitionKey: { name: 'pk', type: 'S' },
       sortKey: { name: 'sk', type: 'S' },
+    },
+    {
+      // Added: gallery photos (the seed leaves listings open), one item per photo, written by
+      // ProcessProfilePhoto once both variants are stored (src/domain/media/photo-records.ts).
+      // PK userId (the owner), SK photoId = the upload's {timestamp} (epoch ms, 13 digits), so a
+      // user's photos sort by time; listPhotos reads newest first. Attributes: key
+      // (fotos/{userId}/full_{timestamp}.jpg), thumbnailKey (fotos/{userId}/thumbnail_{timestamp}.jpg),
+      // width, height, bytes, createdAt (ISO). Profile photos have no records: their URLs are on the
+      // user item (profilePhotoUrl, profileThumbnailUrl, and profilePhotoTs to order updates).
+      id: 'photos',
+      name: names.photos,
+      partitionKey: { name: 'userId', type: 'S' },
+      sortKey: { name: 'photoId', type: 'S' },
     },
   ];
 }

@@ -161,33 +161,50 @@ export class StreamConsumer {
     return total;
   }
 
-  /** One batch per leased shard (parents before children); returns how many records were handled. */
+  /**
+   * One batch per leased shard (parents before children); returns how many records were handled.
+   * A failing shard does not hold the others back: its error is thrown after the pass.
+   */
   async pollOnce(): Promise<number> {
     let handled = 0;
+    const failures: unknown[] = [];
     // A shard that ended lets its children start: look at the (refreshed) list again right away.
     for (let pass = 0; pass < 100; pass++) {
       const shards = await this.shards();
       const listed = new Set(shards.map((s) => s.shardId));
       let ended = false;
       for (const shard of parentsFirst(shards)) {
-        if (this.ended.has(shard.shardId)) continue;
-        if (shard.parentShardId && listed.has(shard.parentShardId) && !(await this.isEnded(shard.parentShardId))) continue;
-        if (!(await this.leases.hold(shard.shardId))) continue;
-        const result = await this.pollShard(shard);
-        if (result === 'ended') {
-          this.ended.add(shard.shardId);
-          await this.leases.release(shard.shardId);
-          this.shardList = undefined;
-          ended = true;
-        } else if (result === 'fenced') {
-          this.leases.forget(shard.shardId);
-        } else {
-          handled += result;
+        try {
+          const result = await this.pollLeased(shard, listed);
+          if (result === 'ended') ended = true;
+          else handled += result;
+        } catch (err) {
+          failures.push(err);
         }
       }
-      if (!ended) break;
+      if (!ended || failures.length > 0) break;
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} shards of ${this.o.table} failed`);
     return handled;
+  }
+
+  /** Polls a shard if it may start (its parent ended) and its lease is ours. */
+  private async pollLeased(shard: Shard, listed: Set<string>): Promise<number | 'ended'> {
+    if (this.ended.has(shard.shardId)) return 0;
+    if (shard.parentShardId && listed.has(shard.parentShardId) && !(await this.isEnded(shard.parentShardId))) return 0;
+    if (!(await this.leases.hold(shard.shardId))) return 0;
+    const result = await this.pollShard(shard);
+    if (result === 'fenced') {
+      this.leases.forget(shard.shardId);
+      return 0;
+    }
+    if (result === 'ended') {
+      this.ended.add(shard.shardId);
+      await this.leases.release(shard.shardId);
+      this.shardList = undefined;
+    }
+    return result;
   }
 
   private async shards(): Promise<Shard[]> {

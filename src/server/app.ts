@@ -13,6 +13,8 @@ import { openStore } from './store.ts';
 import { createCountersConsumer } from '../functions/update-user-counters/embedded.ts';
 import { createIdentity } from '../domain/identity/create-identity.ts';
 import { UsersService } from '../domain/users/users-service.ts';
+import { SocialService } from '../domain/social/social-service.ts';
+import { ChatService } from '../domain/chat/chat-service.ts';
 import { createCognitoHandler } from './cognito/router.ts';
 import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
@@ -61,6 +63,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const endpoints = endpointsFor(config, installation, port);
 
   const users = new UsersService({ tables, tableNames: config.tables, clock, limits: config.limits });
+  const social = new SocialService({ tables, tableNames: config.tables, clock, limits: config.limits });
+  const chat = new ChatService({ tables, tableNames: config.tables, clock, ids, limits: config.limits });
   const identity = await createIdentity({
     tables,
     tableNames: config.tables,
@@ -88,6 +92,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
         apiKey: installation.apiKey,
         verifier: identity,
         users,
+        social,
+        chat,
         metrics,
         log: log.child({ component: 'graphql' }),
       }),

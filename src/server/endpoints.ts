@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Installation } from '../domain/installation.ts';
+import { tlsCertPath, tlsEnabled } from './tls.ts';
 
 /** What a client needs to reach this server: printed by `serve`, `info --json`, `info --amplify`. */
 export interface Endpoints {
@@ -13,13 +14,17 @@ export interface Endpoints {
   userPoolClientId: string;
   apiKey: string;
   issuer: string;
+  /** With TLS: the certificate clients must trust (self-signed: generated in the data dir). */
+  tlsCertPath?: string;
 }
 
 const RUNTIME_FILE = 'server.json';
 
 export function endpointsFor(config: Config, installation: Installation, port: number): Endpoints {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const base = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  const scheme = tlsEnabled(config) ? 'https' : 'http';
+  const base = (config.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/+$/, '');
+  const certPath = tlsCertPath(config);
   const wsBase = base.replace(/^http/, 'ws');
   return {
     graphqlUrl: `${base}/graphql`,
@@ -30,6 +35,7 @@ export function endpointsFor(config: Config, installation: Installation, port: n
     userPoolClientId: installation.userPoolClientId,
     apiKey: installation.apiKey,
     issuer: config.issuer ?? `${base}/${installation.userPoolId}`,
+    ...(certPath ? { tlsCertPath: certPath } : {}),
   };
 }
 

@@ -20,8 +20,7 @@ const node = defineOperation({
 const TEST_SDL = `${schemaSource()}
 type Node @aws_api_key @aws_cognito_user_pools { id: ID! child: Node }
 extend type Query { node: Node @aws_api_key @aws_cognito_user_pools }
-extend schema { subscription: Subscription }
-type Subscription {
+extend type Subscription {
   onProfileUpdated(userId: ID): User @aws_subscribe(mutations: ["updateProfile"]) @aws_api_key @aws_cognito_user_pools
 }
 `;

@@ -20,9 +20,7 @@ import { counterBacklog } from '../../src/functions/update-user-counters/backlog
 import { createCountersConsumer, type CountersConsumerOptions } from '../../src/functions/update-user-counters/embedded.ts';
 import { ManualClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
-import type { ChangeRecord, Item, Tables } from '../../src/ports/tables.ts';
-
-export { shardedChangeLog, type ShardedChangeLog } from './support-shards.ts';
+import { TableValidationError, type ChangeLog, type ChangeRecord, type Item, type Key, type Shard, type Tables } from '../../src/ports/tables.ts';
 
 export const config = configSchema.parse({});
 export const limits = config.limits;
@@ -272,4 +270,107 @@ export function yielding(tables: Tables): Tables {
       };
     },
   });
+}
+
+/**
+ * A change log with real splits, over a single-shard one (SQLite's, or DynamoDB Local's, which
+ * never splits): split() closes an open shard at the log's current end and opens two children;
+ * after it, each record goes to the child picked by a bit of its item key's hash, so one item's
+ * records stay in order along its lineage, as in DynamoDB Streams. Every replica wraps its own
+ * client; the shard layout is shared.
+ */
+export interface ShardedChangeLog {
+  /** `tables` with the log of the table replaced by the sharded one. */
+  wrap(tables: Tables): Tables;
+  /** Closes an open shard at the log's current end; returns the two children's ids. */
+  split(shardId: string): Promise<[string, string]>;
+  openShards(): string[];
+}
+
+interface SyntheticShard {
+  shard: Shard;
+  /** Records strictly after `start`, up to and including `end` (closed shards). */
+  start?: string;
+  end?: string;
+  depth: number;
+  bits: number;
+}
+
+const newer = (a: string, b: string | undefined) => b === undefined || BigInt(a) > BigInt(b);
+
+function keyHash(keys: Key): number {
+  const text = Object.keys(keys).sort().map((k) => `${k}=${keys[k]}`).join('|');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export async function shardedChangeLog(base: Tables, table: string): Promise<ShardedChangeLog> {
+  const [baseShard, ...more] = await base.changes.listShards(table);
+  if (!baseShard || more.length > 0) throw new Error('shardedChangeLog needs a single-shard change log');
+  const shards: SyntheticShard[] = [{ shard: { shardId: 'split-r', closed: false }, depth: 0, bits: 0 }];
+  let tail: string | undefined;
+
+  const member = (s: SyntheticShard, r: ChangeRecord) => {
+    const mask = (1 << s.depth) - 1;
+    return ((keyHash(r.keys) & mask) >>> 0) === s.bits;
+  };
+  const find = (shardId: string) => {
+    const s = shards.find((x) => x.shard.shardId === shardId);
+    if (!s) throw new TableValidationError(`Unknown shard ${shardId}`);
+    return s;
+  };
+
+  async function read(log: ChangeLog, s: SyntheticShard, after: string | undefined, limit: number) {
+    const records: ChangeRecord[] = [];
+    const closed = s.end !== undefined;
+    let cursor = after !== undefined && s.start !== undefined && !newer(after, s.start) ? s.start : (after ?? s.start);
+    for (;;) {
+      const page = await log.read({ table, shardId: baseShard.shardId, after: cursor, limit: 1000 });
+      for (const r of page.records) {
+        if (closed && newer(r.sequenceNumber, s.end)) return { records, endOfShard: true };
+        if (!member(s, r)) continue;
+        records.push(r);
+        if (records.length === limit) return { records, endOfShard: false };
+      }
+      if (page.records.length === 0) return { records, endOfShard: closed };
+      cursor = page.records[page.records.length - 1].sequenceNumber;
+    }
+  }
+
+  return {
+    wrap(tables) {
+      const changes: ChangeLog = {
+        listShards: async (t) => (t === table ? shards.map((s) => ({ ...s.shard })) : tables.changes.listShards(t)),
+        read: async (request) => {
+          if (request.table !== table) return tables.changes.read(request);
+          return read(tables.changes, find(request.shardId), request.after, request.limit ?? 1000);
+        },
+      };
+      return new Proxy(tables, {
+        get: (target, prop, receiver) => (prop === 'changes' ? changes : Reflect.get(target, prop, receiver)),
+      });
+    },
+    async split(shardId) {
+      const parent = find(shardId);
+      if (parent.end !== undefined) throw new Error(`${shardId} is closed already`);
+      for (;;) {
+        const page = await base.changes.read({ table, shardId: baseShard.shardId, after: tail, limit: 1000 });
+        if (page.records.length === 0) break;
+        tail = page.records[page.records.length - 1].sequenceNumber;
+      }
+      // A shard closed before any record reads as empty: it ends where it starts.
+      parent.end = tail ?? '0';
+      parent.shard.closed = true;
+      const children = [0, 1].map((bit) => ({
+        shard: { shardId: `${shardId}.${bit}`, parentShardId: shardId, closed: false },
+        start: tail,
+        depth: parent.depth + 1,
+        bits: parent.bits | (bit << parent.depth),
+      }));
+      shards.push(...children);
+      return [children[0].shard.shardId, children[1].shard.shardId];
+    },
+    openShards: () => shards.filter((s) => s.end === undefined).map((s) => s.shard.shardId),
+  };
 }

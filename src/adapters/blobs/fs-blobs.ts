@@ -4,12 +4,13 @@
  * holds content type, ETag (MD5, as S3) and the data file's inode; `.biilive/tmp/` holds writes in
  * progress. Keys never start a segment with '.', so these names cannot collide with a key.
  *
- * Atomicity: a write goes to a temp file (fsync), is renamed over the key, then its metadata is
- * written the same way. A reader opens the data file and accepts the metadata only when it names
- * the inode it opened; in the short window between the two renames it retries, and after a crash
- * in that window it rebuilds the metadata from the bytes. So no partial object is ever visible and
- * a reader never pairs new bytes with old metadata. Limitation: a key cannot also be a "folder" of
- * another key (`a/b` and `a/b/c`), which the media layout never does; that write fails with BlobKeyError.
+ * Atomicity: a write goes to a temp file and its metadata to another (both fsynced), then the data
+ * is renamed over the key and the metadata over its own name, then both folders are fsynced. A
+ * reader opens the data file and accepts the metadata only when it names the inode it opened; in
+ * the short window between the two renames it retries, and after a crash in that window it
+ * rebuilds the metadata from the bytes. So no partial object is ever visible and a reader never
+ * pairs new bytes with old metadata. Limitation: a key cannot also be a "folder" of another key
+ * (`a/b` and `a/b/c`), which the media layout never does; that write fails with BlobKeyError.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
@@ -106,23 +107,30 @@ export class FsBlobs implements Blobs {
       throw new BlobSizeError(options.contentLength, body.length);
     }
     const tmp = join(this.dir, INTERNAL, 'tmp', randomUUID());
-    const { size, etag, ino } = await this.writeTemp(tmp, body, expected);
+    const metaTmp = `${tmp}.json`;
     try {
+      const meta = await this.writeTemp(tmp, metaTmp, body, expected, contentType);
       const info = await this.serialized(key, async () => {
+        // Both temp files are durable; the renames become durable with their folders' fsync.
         await this.moveInto(tmp, path, key);
-        const meta: Meta = { contentType, etag, size, ino, lastModified: this.now() };
-        await this.writeMeta(key, meta);
+        const metaPath = this.metaPath(key);
+        await fs.mkdir(dirname(metaPath), { recursive: true });
+        await fs.rename(metaTmp, metaPath);
+        if (this.durable) await Promise.all([syncDir(dirname(path)), syncDir(dirname(metaPath))]);
         return toInfo(key, meta);
       });
-      this.events.emit({ eventName: 'ObjectCreated:Put', bucket: this.bucket, key, size, etag, eventTime: info.lastModified });
+      this.events.emit({ eventName: 'ObjectCreated:Put', bucket: this.bucket, key, size: info.size, etag: info.etag, eventTime: info.lastModified });
       return info;
     } finally {
-      await fs.rm(tmp, { force: true });
+      await Promise.all([fs.rm(tmp, { force: true }), fs.rm(metaTmp, { force: true })]);
     }
   }
 
-  /** Streams `body` into a new temp file with a byte cap; the file is fsynced before it can be renamed. */
-  private async writeTemp(tmp: string, body: Buffer | Readable, expected: number) {
+  /**
+   * Streams `body` into a new temp file with a byte cap and writes its metadata beside it; both are
+   * fsynced (concurrently) before anything is renamed into place.
+   */
+  private async writeTemp(tmp: string, metaTmp: string, body: Buffer | Readable, expected: number, contentType: string): Promise<Meta> {
     const hash = createHash('md5');
     let size = 0;
     const fh = await fs.open(tmp, 'wx', 0o644).catch(async (err: NodeJS.ErrnoException) => {
@@ -130,7 +138,6 @@ export class FsBlobs implements Blobs {
       await this.ensure();
       return fs.open(tmp, 'wx', 0o644);
     });
-    let written = false;
     try {
       if (Buffer.isBuffer(body)) {
         hash.update(body);
@@ -149,13 +156,12 @@ export class FsBlobs implements Blobs {
         }
         if (size !== expected) throw new BlobSizeError(expected, size);
       }
-      if (this.durable) await fh.sync();
       const { ino } = await fh.stat();
-      written = true;
-      return { size, etag: quoteEtag(hash.digest('hex')), ino };
+      const meta: Meta = { contentType, etag: quoteEtag(hash.digest('hex')), size, ino, lastModified: this.now() };
+      await Promise.all([this.durable ? fh.sync() : undefined, fs.writeFile(metaTmp, JSON.stringify(meta), { flush: this.durable })]);
+      return meta;
     } finally {
       await fh.close().catch(() => {});
-      if (!written) await fs.rm(tmp, { force: true });
     }
   }
 
@@ -170,7 +176,6 @@ export class FsBlobs implements Blobs {
       }
       throw err;
     }
-    if (this.durable) await syncDir(dirname(path));
   }
 
   private async writeMeta(key: string, meta: Meta): Promise<void> {

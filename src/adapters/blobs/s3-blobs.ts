@@ -97,11 +97,19 @@ export class S3Blobs implements Blobs {
       throw new BlobSizeError(options.contentLength, size);
     }
     let sizeError: BlobSizeError | undefined;
-    const payload = Buffer.isBuffer(body) ? body : capped(body, size, (err) => (sizeError = err));
+    // A body that runs long or short aborts the request, so S3 never stores a partial object.
+    const abort = new AbortController();
+    const payload = Buffer.isBuffer(body)
+      ? body
+      : capped(body, size, (err) => {
+          sizeError = err;
+          abort.abort(err);
+        });
     let etag: string;
     try {
       const out = await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: payload, ContentType: contentType, ContentLength: size }),
+        { abortSignal: abort.signal },
       );
       etag = out.ETag ?? '""';
     } catch (err) {
@@ -124,7 +132,14 @@ export class S3Blobs implements Blobs {
         throw new BlobRangeError(info.size);
       }
     }
-    const header = range ? ('suffix' in range ? `bytes=-${range.suffix}` : `bytes=${range.start}-${range.end ?? ''}`) : undefined;
+    let explicit = range;
+    if (range && 'suffix' in range) {
+      // Suffix ranges are resolved here: some S3-API servers (s3rver) answer them as prefixes.
+      const info = await this.head(key);
+      if (!info) return undefined;
+      explicit = resolveRange(range, info.size);
+    }
+    const header = explicit && !('suffix' in explicit) ? `bytes=${explicit.start}-${explicit.end ?? ''}` : undefined;
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: header }));
       const total = out.ContentRange ? Number(/\/(\d+)$/.exec(out.ContentRange)?.[1]) : (out.ContentLength ?? 0);
@@ -261,5 +276,7 @@ function capped(body: Readable, size: number, report: (err: BlobSizeError) => vo
     },
   });
   body.on('error', (err) => cap.destroy(err));
+  // The failure is reported through `report` (and the aborted request); keep it from going uncaught.
+  cap.on('error', () => {});
   return body.pipe(cap);
 }

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { amplifyConfig, endpointsFor, readRuntimeFile, type Endpoints } from '../../server/endpoints.ts';
 import { openStore } from '../../server/store.ts';
@@ -22,13 +24,19 @@ async function endpointsOf(config: Config): Promise<Endpoints> {
   }
 }
 
+/** With TLS, the certificate's SHA-256 fingerprint too, once the certificate exists. */
+function withFingerprint(e: Endpoints): Endpoints & { tlsFingerprint256?: string } {
+  if (!e.tlsCertPath || !existsSync(e.tlsCertPath)) return e;
+  return { ...e, tlsFingerprint256: new X509Certificate(readFileSync(e.tlsCertPath)).fingerprint256 };
+}
+
 export function registerInfo(program: Command): void {
   withConfigOptions(program.command('info').description('print the endpoints, ids and API key of this installation'))
     .option('--json', 'print as JSON')
     .option('--amplify', 'print the Amplify.configure object for this server')
     .action(async (opts) => {
       const config = configFrom(opts);
-      const e = await endpointsOf(config);
+      const e = withFingerprint(await endpointsOf(config));
       if (opts.amplify) {
         process.stdout.write(`${JSON.stringify(amplifyConfig(e), null, 2)}\n`);
       } else if (opts.json) {

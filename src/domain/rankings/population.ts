@@ -37,13 +37,13 @@ export interface Ranked {
   /** Per user index: group number, -1 = none. */
   countryOf: Int32Array;
   cityOf: Int32Array;
-  /** Sorted by key. */
+  /** Indexed by group number (countryOf / cityOf). */
   countries: PlaceGroup[];
-  /** Sorted by country key, then city key. */
   cities: PlaceGroup[];
 }
 
 interface PlaceRef {
+  /** Normalised and encoded for keys (no '#'). */
   key: string;
   spelling: string;
 }
@@ -115,19 +115,17 @@ export class Population {
     const countryDisplay = this.countryKeys.map((_, g) => this.countrySpelling.display(g));
 
     const countryGroups: PlaceGroup[] = this.countryKeys.map((key, g) => ({
-      paisKey: placeKeyPart(key),
+      paisKey: key,
       pais: countryDisplay[g],
       members: countries.members(g),
     }));
     const cityGroups: PlaceGroup[] = this.cityKeys.map(([paisKey, ciudadKey], g) => ({
-      paisKey: placeKeyPart(paisKey),
-      ciudadKey: placeKeyPart(ciudadKey),
+      paisKey,
+      ciudadKey,
       pais: countryDisplay[this.countryIds.get(paisKey)!],
       ciudad: this.citySpelling.display(g),
       members: cities.members(g),
     }));
-    countryGroups.sort((a, b) => cmp(a.paisKey, b.paisKey));
-    cityGroups.sort((a, b) => cmp(a.paisKey, b.paisKey) || cmp(a.ciudadKey!, b.ciudadKey!));
 
     return {
       size: n,
@@ -150,7 +148,7 @@ export class Population {
     let ref = this.places.get(value);
     if (ref === undefined) {
       const key = normalizePlace(value);
-      ref = key === undefined ? null : { key, spelling: spellingOf(value) };
+      ref = key === undefined ? null : { key: placeKeyPart(key), spelling: spellingOf(value) };
       this.places.set(value, ref);
     }
     return ref ?? undefined;
@@ -182,5 +180,3 @@ export class Population {
     return { rank, members: (g: number) => all.subarray(start[g], start[g + 1]) };
   }
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

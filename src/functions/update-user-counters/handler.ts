@@ -3,9 +3,10 @@
  * graph of BIIHLIVE-SOCIAL-V2, from the table's stream (DynamoDB Streams event shape).
  *
  * Two runtimes, one plan:
- * - Embedded, the stream consumer (../stream-consumer.ts) reads the SQLite change log from a
- *   per-shard checkpoint (system table, pk `CHECKPOINT#UpdateUserCounters`, sk shardId) and
- *   commits `plan(event)`'s parts with the checkpoint advance in the same transactions.
+ * - In process (one server or several replicas), the stream consumer (../stream-consumer.ts)
+ *   reads the change log (SQLite's, or DynamoDB Streams) from a per-shard checkpoint (system
+ *   table, pk `CHECKPOINT#UpdateUserCounters`, sk shardId) and commits `plan(event)`'s parts with
+ *   the checkpoint advance and its shard-lease check in the same transactions.
  * - On AWS, `handler(event)` is the Lambda. A Lambda event names no shard, so the ledger is keyed
  *   by the batch's first record instead: pk `LEDGER#UpdateUserCounters`, sk = its eventID
  *   (globally unique). Lambda retries a failed batch from the same first record (required

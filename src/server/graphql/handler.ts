@@ -3,6 +3,8 @@ import type { GraphQLError } from 'graphql';
 import type { Config } from '../../config/schema.ts';
 import type { TokenVerifier } from '../../domain/identity/contracts.ts';
 import type { UsersService } from '../../domain/users/users-service.ts';
+import type { SocialService } from '../../domain/social/social-service.ts';
+import type { ChatService } from '../../domain/chat/chat-service.ts';
 import type { Logger } from '../../ports/logger.ts';
 import type { RequestContext } from '../../api/context.ts';
 import { buildExecutableSchema, type BuildOptions } from '../../api/executable-schema.ts';
@@ -19,6 +21,10 @@ export interface GraphqlHandlerDeps {
   apiKey: string;
   verifier: TokenVerifier;
   users: UsersService;
+  /** Omitted (profile-only harnesses): the social operations answer UnsupportedOperation. */
+  social?: SocialService;
+  /** Omitted: the chat operations answer UnsupportedOperation. */
+  chat?: ChatService;
   metrics: ServerMetrics;
   log: Logger;
   /** Another SDL / operation list (tests of the hardening rules on deeper schemas). */
@@ -38,7 +44,7 @@ const VALIDATION = 'ValidationError';
 export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
   const { config, metrics, log } = deps;
   const { limits } = config;
-  const schema = buildExecutableSchema({ users: deps.users, limits }, deps.schemaOptions);
+  const schema = buildExecutableSchema({ users: deps.users, social: deps.social, chat: deps.chat, limits }, deps.schemaOptions);
   const documents = new DocumentCache(
     schema,
     validationRules({ limits, noIntrospection: config.production }),

@@ -1,0 +1,147 @@
+/**
+ * Processing of one photo upload (the body of ProcessProfilePhoto): quarantine in, re-encoded
+ * variants out. For `incoming/profile-photos/{u}/photo_{t}.jpg` it writes
+ * `profile-photos/{u}/photo_{t}.jpg` (<= profilePhotoSize) and `profile-photos/{u}/thumbnail_{t}.jpg`
+ * and points the profile at them; for `incoming/fotos/{u}/full_{t}.jpg` it writes
+ * `fotos/{u}/full_{t}.jpg` and `fotos/{u}/thumbnail_{t}.jpg` and records the photo. Then it deletes
+ * the upload.
+ *
+ * Idempotent: outputs are a pure function of the upload, writes are overwrites, the profile update
+ * is conditional on time order; a redelivered event whose upload is gone is a no-op ('missing').
+ * Input it refuses (not an image, wrong format, bomb, damaged, too large, no profile) is deleted,
+ * logged and reported to `onFailure(reason)`; the profile is never touched then. Storage or table
+ * errors are thrown, leaving the upload in place for a retry.
+ */
+import type { Blobs } from '../../ports/blobs.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { ImageRejectedError, type ImageProcessor, type ImageVariantSpec } from '../../ports/images.ts';
+import type { Logger } from '../../ports/logger.ts';
+import type { Tables } from '../../ports/tables.ts';
+import type { TableNames } from '../tables.ts';
+import { parsePhotoUpload, thumbnailKeyFor, type ParsedMediaKey } from './keys.ts';
+import type { MediaSettings } from './media-service.ts';
+import { photoItem } from './photo-records.ts';
+import { setProfilePhoto, type ProfilePhotoOutcome } from './profile-photo.ts';
+import type { Readable } from 'node:stream';
+
+export type PhotoFailure = ImageRejectedError['reason'] | 'too-large' | 'no-profile';
+
+export type ProcessOutcome =
+  | { status: 'processed'; key: string; thumbnailKey: string; width: number; height: number; profile?: ProfilePhotoOutcome }
+  | { status: 'rejected'; reason: PhotoFailure }
+  /** Not a photo upload (its own outputs, videos, other prefixes). */
+  | { status: 'ignored' }
+  /** The upload is gone: processed (or rejected) before. */
+  | { status: 'missing' };
+
+export interface PhotoProcessorDeps {
+  blobs: Blobs;
+  images: ImageProcessor;
+  tables: Tables;
+  tableNames: Pick<TableNames, 'users' | 'photos'>;
+  clock: Clock;
+  settings: Pick<
+    MediaSettings,
+    'profilePhotoSize' | 'profileThumbnailSize' | 'photoSize' | 'photoThumbnailSize' | 'profilePhotoMaxBytes' | 'photoMaxBytes'
+  >;
+  urlFor: (key: string) => string;
+  log?: Logger;
+  /** Called once per refused upload, e.g. to count failures in a metric. */
+  onFailure?: (reason: PhotoFailure, key: string) => void;
+}
+
+const JPEG = 'image/jpeg';
+
+export class PhotoProcessor {
+  constructor(private readonly deps: PhotoProcessorDeps) {}
+
+  async process(uploadKey: string): Promise<ProcessOutcome> {
+    const upload = parsePhotoUpload(uploadKey);
+    if (!upload) return { status: 'ignored' };
+    const profile = upload.kind === 'PROFILE_PHOTO';
+    const s = this.deps.settings;
+    const maxBytes = profile ? s.profilePhotoMaxBytes : s.photoMaxBytes;
+
+    const object = await this.deps.blobs.get(uploadKey);
+    if (!object) return { status: 'missing' };
+    if (object.info.size > maxBytes) {
+      object.body.destroy();
+      return this.reject(uploadKey, 'too-large');
+    }
+    const bytes = await readAll(object.body, maxBytes);
+
+    const size = profile ? s.profilePhotoSize : s.photoSize;
+    const thumb = profile ? s.profileThumbnailSize : s.photoThumbnailSize;
+    const specs: ImageVariantSpec[] = [
+      { name: 'main', width: size, height: size, fit: 'inside' },
+      { name: 'thumbnail', width: thumb, height: thumb, fit: 'cover', from: 'main' },
+    ];
+    let processed;
+    try {
+      processed = await this.deps.images.process(bytes, specs);
+    } catch (err) {
+      if (err instanceof ImageRejectedError) return this.reject(uploadKey, err.reason, err.message);
+      throw err;
+    }
+    const [main, thumbnail] = processed.variants;
+    const key = upload.key;
+    const thumbnailKey = thumbnailKeyFor(upload);
+    await Promise.all([
+      this.deps.blobs.put(thumbnailKey, thumbnail.data, { contentType: JPEG }),
+      this.deps.blobs.put(key, main.data, { contentType: JPEG }),
+    ]);
+
+    let outcome: ProfilePhotoOutcome | undefined;
+    if (profile) {
+      outcome = await setProfilePhoto(
+        { tables: this.deps.tables, usersTable: this.deps.tableNames.users, clock: this.deps.clock },
+        upload.userId,
+        { timestamp: Number(upload.timestamp), url: this.deps.urlFor(key), thumbnailUrl: this.deps.urlFor(thumbnailKey) },
+      );
+      if (outcome !== 'updated') {
+        // No profile: the photo has no owner to show it. Superseded: a later photo is already set.
+        await Promise.all([this.deps.blobs.delete(key), this.deps.blobs.delete(thumbnailKey)]);
+        if (outcome === 'no-profile') return this.reject(uploadKey, 'no-profile');
+      }
+    } else {
+      await this.deps.tables.put({ table: this.deps.tableNames.photos, item: photoItem(this.record(upload, main, thumbnailKey)) });
+    }
+    await this.deps.blobs.delete(uploadKey);
+    this.deps.log?.info({ key, width: main.width, height: main.height, format: processed.format, profile: outcome }, 'photo processed');
+    return { status: 'processed', key, thumbnailKey, width: main.width, height: main.height, profile: outcome };
+  }
+
+  private record(upload: ParsedMediaKey, main: { width: number; height: number; data: Buffer }, thumbnailKey: string) {
+    return {
+      userId: upload.userId,
+      photoId: upload.timestamp,
+      key: upload.key,
+      thumbnailKey,
+      width: main.width,
+      height: main.height,
+      bytes: main.data.length,
+      createdAt: new Date(Number(upload.timestamp)).toISOString(),
+    };
+  }
+
+  private async reject(uploadKey: string, reason: PhotoFailure, detail?: string): Promise<ProcessOutcome> {
+    await this.deps.blobs.delete(uploadKey);
+    this.deps.log?.warn({ key: uploadKey, reason, detail }, 'photo upload rejected and removed');
+    this.deps.onFailure?.(reason, uploadKey);
+    return { status: 'rejected', reason };
+  }
+}
+
+async function readAll(body: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      body.destroy();
+      throw new Error(`object grew past ${max} bytes while being read`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}

@@ -1,0 +1,157 @@
+/**
+ * CalculateRankings' work: scan every user (pages of `scanPageSize`), rank in memory
+ * (population.ts), write the dated snapshot in transactions (snapshot-writer.ts), flip the
+ * current-snapshot pointer LAST, then prune old snapshots (runs.ts).
+ *
+ * A crash (or an injected fault) anywhere before the flip leaves the previous pointer, hence the
+ * previous snapshot, untouched and complete; the crashed run's items carry their own snapshot id
+ * and are deleted by a later prune once stale. The next run starts afresh and completes.
+ */
+import type { Config } from '../../config/schema.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { ConditionalCheckFailedError, type Tables } from '../../ports/tables.ts';
+import { badRequest } from '../errors.ts';
+import type { LevelThresholds } from '../points/levels.ts';
+import type { TableNames } from '../tables.ts';
+import { CHUNK_SIZE, newSnapshotId, runKey, USERS_PER_BUCKET } from './keys.ts';
+import { Population, type Ranked } from './population.ts';
+import { snapshotItems } from './snapshot-items.ts';
+import { completeRun, prune, startRun, type Pointer } from './runs.ts';
+import { RunCancelledError, SnapshotWriter, type RankingsFaultInjector } from './snapshot-writer.ts';
+
+export interface CalculateRankingsDeps {
+  tables: Tables;
+  tableNames: Pick<TableNames, 'users' | 'rankings'>;
+  clock: Clock;
+  levels: LevelThresholds;
+  rankings: Pick<Config['rankings'], 'retentionDays' | 'scanPageSize'>;
+  faultInjector?: RankingsFaultInjector;
+}
+
+export interface RankingsProgress {
+  phase: 'scan' | 'rank' | 'write' | 'prune';
+  /** scan: users read; write: snapshot items written; prune: items deleted. */
+  done: number;
+  total?: number;
+}
+
+export interface RankingsSummary {
+  snapshotId: string;
+  /** The snapshot date (UTC, YYYY-MM-DD). */
+  date: string;
+  /** False when a snapshot of a later date was already current (this one completed but is not served). */
+  current: boolean;
+  users: number;
+  countries: number;
+  cities: number;
+  /** Items written to the rankings table (ranking chunks, rank lookups, manifests excluded). */
+  items: number;
+  /** Snapshot ids deleted by the prune. */
+  pruned: string[];
+  durationMs: number;
+  phasesMs: { scan: number; rank: number; write: number; prune: number };
+}
+
+export interface CalculateOptions {
+  /** Snapshot date, YYYY-MM-DD (the scheduled event's UTC date). */
+  date: string;
+  onProgress?: (progress: RankingsProgress) => void;
+}
+
+// During a long scan (DynamoDB), the run record's heartbeat is refreshed at this pace.
+const SCAN_HEARTBEAT_MS = 60_000;
+
+export async function calculateRankings(deps: CalculateRankingsDeps, options: CalculateOptions): Promise<RankingsSummary> {
+  const { date, onProgress } = options;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw badRequest('date must be YYYY-MM-DD');
+  const { tables, clock } = deps;
+  const table = deps.tableNames.rankings;
+  const runs = { tables, table, clock };
+  const started = performance.now();
+  const snapshotId = newSnapshotId(date);
+  await startRun(runs, snapshotId);
+
+  const population = new Population();
+  let lastBeat = clock.now();
+  let cursor: string | undefined;
+  do {
+    const page = await tables.scan({ table: deps.tableNames.users, limit: deps.rankings.scanPageSize, cursor });
+    for (const item of page.items) population.add(item);
+    cursor = page.cursor;
+    onProgress?.({ phase: 'scan', done: population.size });
+    if (clock.now() - lastBeat >= SCAN_HEARTBEAT_MS) {
+      lastBeat = clock.now();
+      await heartbeat(tables, table, snapshotId, lastBeat);
+    }
+  } while (cursor);
+  const scanned = performance.now();
+
+  onProgress?.({ phase: 'rank', done: population.size, total: population.size });
+  const ranked = population.rank();
+  const rankedAt = performance.now();
+
+  const buckets = Math.max(1, Math.ceil(ranked.size / USERS_PER_BUCKET));
+  const totalItems = countItems(ranked, buckets);
+  const writer = new SnapshotWriter({
+    tables,
+    table,
+    snapshotId,
+    clock,
+    faultInjector: deps.faultInjector,
+    onCommit: (done) => onProgress?.({ phase: 'write', done, total: totalItems }),
+  });
+  for (const item of snapshotItems(ranked, snapshotId, deps.levels, buckets)) await writer.add(item);
+  await writer.flush();
+
+  const pointer: Pointer = {
+    snapshotId,
+    date,
+    completedAt: new Date(clock.now()).toISOString(),
+    chunkSize: CHUNK_SIZE,
+    buckets,
+    users: ranked.size,
+    countries: ranked.countries.length,
+    cities: ranked.cities.length,
+  };
+  await deps.faultInjector?.({ phase: 'flip', snapshotId });
+  const current = await completeRun(runs, pointer);
+  const written = performance.now();
+
+  let deleted = 0;
+  const pruned = await prune(runs, date, deps.rankings.retentionDays, (n) => onProgress?.({ phase: 'prune', done: (deleted += n) }));
+  const end = performance.now();
+  return {
+    snapshotId,
+    date,
+    current,
+    users: ranked.size,
+    countries: ranked.countries.length,
+    cities: ranked.cities.length,
+    items: writer.items,
+    pruned,
+    durationMs: Math.round(end - started),
+    phasesMs: {
+      scan: Math.round(scanned - started),
+      rank: Math.round(rankedAt - scanned),
+      write: Math.round(written - rankedAt),
+      prune: Math.round(end - written),
+    },
+  };
+}
+
+async function heartbeat(tables: Tables, table: string, snapshotId: string, now: number): Promise<void> {
+  try {
+    await tables.update({ table, key: runKey(snapshotId), set: { heartbeatAt: now }, condition: { attr: 'status', op: '=', value: 'writing' } });
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedError) throw new RunCancelledError(`Rankings run ${snapshotId} was cancelled`);
+    throw err;
+  }
+}
+
+function countItems(ranked: Ranked, buckets: number): number {
+  const chunks = (n: number) => Math.ceil(n / CHUNK_SIZE);
+  let total = chunks(ranked.size) + buckets;
+  for (const g of ranked.countries) total += chunks(g.members.length);
+  for (const g of ranked.cities) total += chunks(g.members.length);
+  return total;
+}

@@ -1,0 +1,139 @@
+/**
+ * Media, assembled from config for the composition root (src/server/app.ts): the blob store (fs or
+ * S3), the embedded URL signer (fs), sharp, MediaService, ProcessProfilePhoto and its embedded
+ * trigger, shared CDN invalidations and the HTTP handler. One call, so app.ts stays a wiring list.
+ */
+import { join, resolve } from 'node:path';
+import type { Config } from '../../config/schema.ts';
+import { FsBlobs } from '../../adapters/blobs/fs-blobs.ts';
+import { S3Blobs } from '../../adapters/blobs/s3-blobs.ts';
+import { EmbeddedUrlSigner } from '../../adapters/blobs/url-signer.ts';
+import { createSharpImages } from '../../adapters/images/sharp-images.ts';
+import { CdnInvalidations } from '../../domain/media/invalidations.ts';
+import { MediaService } from '../../domain/media/media-service.ts';
+import { PhotoProcessor, type PhotoFailure } from '../../domain/media/photo-processor.ts';
+import { loadMediaSigningSecret } from '../../domain/media/signing-secret.ts';
+import { createPhotoTrigger, type PhotoTrigger } from '../../functions/process-profile-photo/embedded.ts';
+import { createProcessProfilePhoto, type ProcessProfilePhoto } from '../../functions/process-profile-photo/handler.ts';
+import type { Blobs } from '../../ports/blobs.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { Ids } from '../../ports/ids.ts';
+import type { ImageProcessor } from '../../ports/images.ts';
+import type { Logger } from '../../ports/logger.ts';
+import type { Tables } from '../../ports/tables.ts';
+import { createMediaHandler, type MediaHandler, type MediaHandlerDeps } from './handler.ts';
+
+export interface MediaModuleOptions {
+  config: Config;
+  tables: Tables;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  /** This server's public base URL (known after listen): signed upload URLs and default CDN base. */
+  publicUrl: () => string;
+  /** Counts refused photo uploads (e.g. a prom-client counter labelled by reason). */
+  onFailure?: (reason: PhotoFailure) => void;
+  observe?: MediaHandlerDeps['observe'];
+  /** Overrides for tests. */
+  blobs?: Blobs;
+  images?: ImageProcessor;
+}
+
+export interface MediaModule {
+  service: MediaService;
+  handler: MediaHandler;
+  blobs: Blobs;
+  invalidations: CdnInvalidations;
+  processor: PhotoProcessor;
+  fn: ProcessProfilePhoto;
+  trigger: PhotoTrigger;
+  /** Absolute CDN URL of a key. */
+  urlFor(key: string): string;
+  /** Ensures the bucket and starts the trigger (queues uploads left in quarantine). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createMediaModule(options: MediaModuleOptions): Promise<MediaModule> {
+  const { config, tables, clock, log } = options;
+  const m = config.media;
+  const mediaLog = log.child({ component: 'media' });
+
+  let signer: EmbeddedUrlSigner | undefined;
+  let blobs = options.blobs;
+  if (!blobs) {
+    if (m.store === 'fs') {
+      const secret = await loadMediaSigningSecret(tables, config.tables.system, options.ids);
+      signer = new EmbeddedUrlSigner({ secret, baseUrl: options.publicUrl });
+      blobs = new FsBlobs({ root: join(resolve(config.dataDir), 'media'), bucket: m.bucket, signer, clock, log: mediaLog });
+    } else {
+      blobs = new S3Blobs({
+        bucket: m.bucket,
+        region: config.region,
+        endpoint: m.s3Endpoint,
+        forcePathStyle: m.s3ForcePathStyle,
+        clock,
+        log: mediaLog,
+      });
+    }
+  }
+  const images =
+    options.images ??
+    createSharpImages({ limitInputPixels: m.limitInputPixels, quality: m.jpegQuality, concurrency: m.imageConcurrency });
+  const urlFor = (key: string) => `${(m.cdnBaseUrl ?? options.publicUrl()).replace(/\/+$/, '')}/${key}`;
+  const invalidations = new CdnInvalidations({ tables, systemTable: config.tables.system, clock });
+
+  const service = new MediaService({ tables, tableNames: config.tables, blobs, clock, settings: m, limits: config.limits, urlFor, invalidations, log: mediaLog });
+  const processor = new PhotoProcessor({
+    blobs,
+    images,
+    tables,
+    tableNames: config.tables,
+    clock,
+    settings: m,
+    urlFor,
+    log: mediaLog.child({ function: 'ProcessProfilePhoto' }),
+    onFailure: options.onFailure ? (reason) => options.onFailure!(reason) : undefined,
+  });
+  const fn = createProcessProfilePhoto({ processor, bucket: blobs.bucket, log: mediaLog });
+  const trigger = createPhotoTrigger({
+    blobs,
+    fn,
+    concurrency: m.imageConcurrency,
+    log: mediaLog,
+    region: config.region,
+    // An S3 store raises no event for direct uploads here: look for them regularly.
+    rescanMs: m.store === 's3' ? 5000 : undefined,
+  });
+  const handler = createMediaHandler({
+    blobs,
+    presign: signer,
+    clock,
+    log: mediaLog,
+    cacheMaxBytes: m.cdnCacheMaxBytes,
+    cacheObjectMaxBytes: m.cdnCacheObjectMaxBytes,
+    invalidations,
+    invalidationPollMs: m.invalidationPollMs,
+    observe: options.observe,
+  });
+
+  return {
+    service,
+    handler,
+    blobs,
+    invalidations,
+    processor,
+    fn,
+    trigger,
+    urlFor,
+    async start() {
+      await blobs.ensure();
+      await trigger.start();
+    },
+    async close() {
+      await trigger.stop();
+      await handler.close();
+      await blobs.close();
+    },
+  };
+}

@@ -1,0 +1,327 @@
+import type { WebSocket, RawData } from 'ws';
+import type { Caller } from '../../api/context.ts';
+import type { Subscription } from '../../api/subscriptions/broker.ts';
+import type { AuthOutcome } from '../graphql/request-auth.ts';
+import { formatFieldError, formatRequestError } from '../graphql/errors.ts';
+import * as frames from './frames.ts';
+import { lowerCased } from './handshake.ts';
+import type { RealtimeContext } from './context.ts';
+
+const MAX_ID_LENGTH = 128;
+// Per-connection message budget: a burst of RATE_BURST, refilled at RATE_PER_SECOND.
+const RATE_BURST = 200;
+const RATE_PER_SECOND = 100;
+// Frames that are garbage, unknown or refused before a connection is closed as misbehaving.
+const MAX_PROTOCOL_ERRORS = 100;
+
+type State = 'awaiting-init' | 'authenticating' | 'ready' | 'closed';
+
+/**
+ * One AppSync real-time connection: the protocol state machine over a `ws` socket. The handshake's
+ * credentials are verified while the client sends connection_init; bad ones get a
+ * `connection_error` with errorCode 401 and the socket closes (Amplify then stops retrying).
+ * Each `start` is authorized on its own (`extensions.authorization`, else the connection's
+ * credentials), so one socket can mix auth modes. Errors about a subscription always carry its id.
+ */
+export class RealtimeConnection {
+  state: State = 'awaiting-init';
+  readonly openedAt: number;
+  lastHeard: number;
+  lastKa = 0;
+  private caller: Caller | undefined;
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Starts being authorized/validated: ids reserved, and whether a stop arrived meanwhile. */
+  private readonly pending = new Map<string, { stopped: boolean }>();
+  /** Starts received after connection_init but before its ack, handled once acked. */
+  private queued: unknown[] = [];
+  /** Users this connection keeps online (the connection's and each user-pool start's). */
+  private readonly present = new Set<string>();
+  private tokens = RATE_BURST;
+  private tokensAt: number;
+  private protocolErrors = 0;
+  private rateErrorAt = 0;
+  /** Resolves when the socket is closed (handshake done or terminated). */
+  readonly ended: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly auth: Promise<AuthOutcome>,
+    private readonly ctx: RealtimeContext,
+  ) {
+    this.openedAt = this.lastHeard = this.tokensAt = Date.now();
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => (this.lastHeard = Date.now()));
+    this.ended = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('close', () => this.dispose());
+    // Oversized frames, bad UTF-8, protocol violations: ws closes the socket itself (1009, 1007, 1002).
+    ws.on('error', (err) => ctx.log.debug({ err }, 'realtime socket error'));
+    // A handshake that cannot succeed is known before connection_init; nothing to wait for then.
+    auth.catch(() => undefined);
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Sends a frame unless the client stopped reading; a slow consumer is cut off to protect the server. */
+  send(frame: string): void {
+    if (this.state === 'closed') return;
+    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      this.ctx.log.warn({ buffered: this.ws.bufferedAmount }, 'realtime client not reading: connection closed');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  /** Sends `connection_error` (or nothing) and closes. */
+  fail(frame: string | undefined, code = 1000, reason = ''): void {
+    if (this.state === 'closed') return;
+    if (frame) this.send(frame);
+    this.dispose();
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.dispose();
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    if (this.state !== 'closed') this.ws.ping();
+  }
+
+  private onMessage(raw: RawData, isBinary: boolean): void {
+    const now = Date.now();
+    this.lastHeard = now;
+    if (this.state === 'closed') return;
+    if (!this.takeToken(now)) {
+      if (now - this.rateErrorAt >= 1000) {
+        this.rateErrorAt = now;
+        this.send(frames.error(undefined, [frames.ERRORS.rateLimited()]));
+      }
+      return this.protocolError();
+    }
+    let message: unknown;
+    try {
+      message = isBinary ? undefined : JSON.parse(raw.toString());
+    } catch {
+      message = undefined;
+    }
+    const type = isObject(message) ? message.type : undefined;
+    const id = isObject(message) && typeof message.id === 'string' ? message.id : undefined;
+    switch (type) {
+      case 'connection_init':
+        return void this.init();
+      case 'start':
+        if (this.state === 'authenticating') {
+          this.queued.push(message);
+          return;
+        }
+        return void this.start(message as Record<string, unknown>);
+      case 'stop':
+        return this.stop(id);
+      default:
+        this.send(frames.error(id, [frames.ERRORS.unsupported()]));
+        return this.protocolError();
+    }
+  }
+
+  private async init(): Promise<void> {
+    if (this.state === 'ready') {
+      this.send(frames.connectionAck(this.ctx.limits.connectionTimeoutMs));
+      return;
+    }
+    if (this.state !== 'awaiting-init') return;
+    this.state = 'authenticating';
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.auth;
+    } catch {
+      outcome = { ok: false, message: 'You are not authorized to make this call.' };
+    }
+    if (this.state !== 'authenticating') return;
+    if (!outcome.ok) return this.fail(frames.unauthorizedConnection(outcome.message));
+    this.caller = outcome.caller;
+    this.state = 'ready';
+    this.send(frames.connectionAck(this.ctx.limits.connectionTimeoutMs));
+    // AppSync sends the first keep-alive right away; Amplify starts its timer on it.
+    this.send(frames.KA);
+    this.lastKa = Date.now();
+    if (outcome.caller.mode === 'AMAZON_COGNITO_USER_POOLS') this.markPresent(outcome.caller.principal.sub);
+    const queued = this.queued;
+    this.queued = [];
+    for (const message of queued) void this.start(message as Record<string, unknown>);
+  }
+
+  private async start(message: Record<string, unknown>): Promise<void> {
+    const rawId = message.id;
+    const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= MAX_ID_LENGTH ? rawId : undefined;
+    if (id === undefined) {
+      this.send(frames.error(typeof rawId === 'string' ? rawId : undefined, [frames.ERRORS.badId()]));
+      return this.protocolError();
+    }
+    if (this.state !== 'ready') {
+      this.send(frames.error(id, [frames.ERRORS.notInitialised()]));
+      return this.protocolError();
+    }
+    if (this.subscriptions.has(id) || this.pending.has(id)) {
+      this.send(frames.error(id, [frames.ERRORS.duplicated(id)]));
+      return this.protocolError();
+    }
+    const max = this.ctx.limits.maxSubscriptionsPerConnection;
+    if (this.subscriptions.size + this.pending.size >= max) {
+      this.send(frames.error(id, [frames.ERRORS.maxSubscriptions(max)]));
+      return;
+    }
+    const ticket = { stopped: false };
+    this.pending.set(id, ticket);
+    try {
+      await this.open(id, message.payload, ticket);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'realtime start failed');
+      this.send(frames.error(id, [{ errorType: 'InternalFailure', message: 'An internal error occurred' }]));
+    } finally {
+      this.pending.delete(id);
+    }
+  }
+
+  private async open(id: string, payload: unknown, ticket: { stopped: boolean }): Promise<void> {
+    const idJson = JSON.stringify(id);
+    const request = parseStartPayload(payload);
+    if (!request) {
+      this.send(frames.error(id, [frames.ERRORS.badStart()]));
+      return;
+    }
+    let caller = this.caller!;
+    if (request.authorization !== undefined) {
+      const headers = lowerCased(request.authorization);
+      const outcome: AuthOutcome = headers ? await this.ctx.authenticate(headers) : { ok: false, message: 'Valid authorization header not provided.' };
+      if (!outcome.ok) {
+        this.send(frames.error(id, [{ errorType: 'UnauthorizedException', message: outcome.message }]));
+        return;
+      }
+      caller = outcome.caller;
+    }
+    const prepared = this.ctx.documents.get(request.query);
+    if (!prepared.ok) {
+      this.send(frames.error(id, (JSON.parse(prepared.body) as { errors: frames.WireError[] }).errors));
+      return;
+    }
+    const kind = request.operationName !== undefined ? prepared.operations.get(request.operationName) : prepared.operations.size === 1 ? prepared.operations.values().next().value : undefined;
+    if (kind !== 'subscription') {
+      this.send(frames.error(id, [frames.ERRORS.unsupported(kind ?? 'unknown')]));
+      return;
+    }
+    const result = await this.ctx.broker.open(
+      { document: prepared.document, operationName: request.operationName, variables: request.variables, context: { caller } },
+      { deliver: (json) => this.deliver(idJson, json) },
+    );
+    if (!result.ok) {
+      const errors =
+        result.phase === 'request'
+          ? result.errors.map(formatRequestError)
+          : result.errors.map((e) => formatFieldError(e, this.ctx.log));
+      this.send(frames.error(id, errors as unknown as frames.WireError[]));
+      return;
+    }
+    if (this.state === 'closed' || ticket.stopped) {
+      result.subscription.close();
+      if (ticket.stopped) this.send(frames.complete(idJson));
+      return;
+    }
+    this.subscriptions.set(id, result.subscription);
+    if (caller.mode === 'AMAZON_COGNITO_USER_POOLS') this.markPresent(caller.principal.sub);
+    this.send(frames.startAck(idJson));
+  }
+
+  private deliver(idJson: string, payloadJson: string): void {
+    const max = this.ctx.limits.maxPayloadBytes;
+    // Length in UTF-16 units bounds the UTF-8 size from below and by 3x from above.
+    if (payloadJson.length > max / 3 && Buffer.byteLength(payloadJson) > max) {
+      this.send(frames.error(JSON.parse(idJson) as string, [frames.ERRORS.payloadTooLarge(max)]));
+      return;
+    }
+    this.send(frames.data(idJson, payloadJson));
+  }
+
+  private stop(id: string | undefined): void {
+    if (id === undefined) {
+      this.send(frames.error(undefined, [frames.ERRORS.badId()]));
+      return this.protocolError();
+    }
+    const ticket = this.pending.get(id);
+    if (ticket) {
+      ticket.stopped = true; // `complete` follows once the start settles
+      return;
+    }
+    this.subscriptions.get(id)?.close();
+    this.subscriptions.delete(id);
+    this.send(frames.complete(JSON.stringify(id)));
+  }
+
+  private markPresent(userId: string): void {
+    if (this.present.has(userId)) return;
+    this.present.add(userId);
+    this.ctx.presence?.connected(userId);
+  }
+
+  private takeToken(now: number): boolean {
+    this.tokens = Math.min(RATE_BURST, this.tokens + ((now - this.tokensAt) * RATE_PER_SECOND) / 1000);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private protocolError(): void {
+    if (++this.protocolErrors > MAX_PROTOCOL_ERRORS) {
+      this.fail(frames.connectionError([{ errorType: 'LimitExceededError', message: 'Too many invalid messages' }]), 1008, 'misbehaving client');
+    }
+  }
+
+  /** Releases everything this connection holds; idempotent. */
+  private dispose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const sub of this.subscriptions.values()) sub.close();
+    this.subscriptions.clear();
+    this.queued = [];
+    for (const userId of this.present) this.ctx.presence?.disconnected(userId);
+    this.present.clear();
+    this.ctx.closed(this);
+  }
+}
+
+interface StartRequest {
+  query: string;
+  variables: Record<string, unknown> | null | undefined;
+  operationName: string | undefined;
+  authorization: unknown;
+}
+
+/** `payload.data` is a JSON *string* holding {query, variables, operationName?}. */
+function parseStartPayload(payload: unknown): StartRequest | undefined {
+  if (!isObject(payload) || typeof payload.data !== 'string') return undefined;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(payload.data);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(inner) || typeof inner.query !== 'string' || inner.query.trim() === '') return undefined;
+  const { variables, operationName } = inner;
+  if (variables !== undefined && variables !== null && (!isObject(variables) || Array.isArray(variables))) return undefined;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+  const extensions = isObject(payload.extensions) ? payload.extensions : undefined;
+  return {
+    query: inner.query,
+    variables: variables as Record<string, unknown> | null | undefined,
+    operationName: (operationName ?? undefined) as string | undefined,
+    authorization: extensions?.authorization,
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}

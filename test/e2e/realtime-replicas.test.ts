@@ -1,0 +1,75 @@
+/**
+ * Two replicas of the server (two apps on one SQLite file, different ports) sharing the Redis bus
+ * on 127.0.0.1:6379, with a channel prefix of their own: a message sent through replica A reaches a
+ * subscriber connected to replica B; presence written by B is seen through A.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { RawClient } from '../support/realtime-client.ts';
+
+const PASSWORD = 'Corr3ct!horse';
+
+describe('replicas sharing subscriptions through Redis', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'biilive-replicas-'));
+  const shared = {
+    dataDir,
+    autoConfirm: true,
+    bus: 'redis' as const,
+    busPrefix: `biilive-test-${randomBytes(6).toString('hex')}`,
+    // Both replicas issue and accept the same tokens whatever their port.
+    issuer: 'https://replicas.biilive.test/pool',
+  };
+  let a: TestServer;
+  let b: TestServer;
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    a = await startTestServer(shared);
+    b = await startTestServer(shared);
+  });
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    await b?.stop();
+    await a?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('send on A, receive on B; presence from B is visible on A', async () => {
+    assert.notEqual(a.app.endpoints.graphqlUrl, b.app.endpoints.graphqlUrl);
+    const ana = await signUpAndConfirm(a, 'ana', PASSWORD, { email: 'ana@example.com' });
+    await signUpAndConfirm(a, 'ben', PASSWORD, { email: 'ben@example.com' });
+    const anaToken = (await signIn(b, 'ana', PASSWORD)).AccessToken;
+    const benToken = (await signIn(a, 'ben', PASSWORD)).AccessToken;
+
+    const header = { host: new URL(b.app.endpoints.graphqlUrl).host, Authorization: anaToken };
+    const c = await RawClient.connect(b.app.endpoints.realtimeUrl, { header });
+    clients.push(c);
+    assert.equal((await c.init()).type, 'connection_ack');
+    const q = 'subscription($r: ID) { onMessageReceived(receiverId: $r) { senderId receiverId message } }';
+    assert.equal((await c.start('m', q, { r: ana })).type, 'start_ack');
+
+    const res = await fetch(a.app.endpoints.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: benToken },
+      body: JSON.stringify({
+        query: 'mutation($r: ID!) { sendMessage(receiverId: $r, message: "across replicas") { senderId receiverId message } }',
+        variables: { r: ana },
+      }),
+    });
+    const sent = (await res.json()) as { data: { sendMessage: unknown } };
+    const frame = await c.nextOfType('data', 'm');
+    assert.deepEqual(frame.payload, { data: { onMessageReceived: sent.data.sendMessage } });
+
+    const online = await fetch(a.app.endpoints.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': a.app.installation.apiKey },
+      body: JSON.stringify({ query: 'query($id: ID!) { getUser(userId: $id) { isOnline } }', variables: { id: ana } }),
+    });
+    assert.deepEqual(await online.json(), { data: { getUser: { isOnline: true } } });
+  });
+});
