@@ -90,7 +90,9 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // Added: installation settings (generated ids, API key, signing keys), stream checkpoints, leases.
       // Stream function checkpoints: pk "CHECKPOINT#<function>", sk shardId (embedded consumer);
       // pk "LEDGER#<function>", sk first eventID of a Lambda batch (AWS, with expiresAt as TTL).
-      // Attributes: sequenceNumber, pendingEnd, partsDone (src/functions/batch-ledger.ts).
+      // Attributes: sequenceNumber, pendingEnd, partsDone, ended (src/functions/batch-ledger.ts).
+      // Shard leases (one consumer per shard across replicas): pk "LEASE#<function>", sk shardId,
+      // owner (per-process id), expiresAt (epoch ms); src/functions/shard-leases.ts.
       // Media (src/domain/media): pk "MEDIA", sk "URL-SIGNING-SECRET" (the embedded store's
       // presigned-URL HMAC key, generated once); pk "CDN", sk "GENERATION" (attribute generation:
       // number of the last CDN invalidation) and pk "CDN#INVALIDATIONS", sk = that number as 12
@@ -119,9 +121,11 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // - run: pk "RUNS", sk snapshotId -> status (writing | complete | pruning), startedAt, heartbeatAt.
       // - ranking chunk: pk "<snap>#GLOBAL" | "<snap>#COUNTRY#<pais>" | "<snap>#CITY#<pais>#<ciudad>"
       //   (normalised, '%' and '#' percent-encoded), sk = chunk number, 8 digits; holds `total` and
-      //   `entries` (JSON text): ranks chunk*chunkSize+1.. in order, [userId, nickname, puntos, nivel, ciudad?, pais?].
+      //   `entries` (JSON text): ranks chunk*chunkSize+1.. in order, [userId, nickname, puntos, nivel,
+      //   place?] (place: index into the item's `places`, [ciudad, pais] pairs; layouts in
+      //   src/domain/rankings/snapshot-items.ts).
       // - rank lookup: pk "<snap>#USERS", sk = bucket (FNV-1a of userId mod buckets), 8 digits; holds
-      //   `users` (JSON text): [userId, globalRank, paisKey, countryRank, ciudadKey, cityRank] (myRank).
+      //   `users` (JSON text): [userId, globalRank, countryRank, cityRank] (myRank).
       // - manifest: pk "<snap>#MANIFEST", sk = batch number, 8 digits; `keys` lists the items written
       //   in the same transaction, so pruning (or cleaning a crashed run) finds every item.
       id: 'rankings',

@@ -87,7 +87,8 @@ export class StreamConsumer {
       shardRefreshMs: 2_000,
       now: Date.now,
       log: silentLogger,
-      ...options,
+      // An option passed as undefined keeps its default.
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as StreamConsumerOptions),
     };
     this.leases = new ShardLeases({
       tables: this.o.tables,

@@ -46,7 +46,17 @@ runTablesConformance('dynamodb local', async () => {
   return { tables, cleanup: () => tables.close() };
 });
 
-const NAMES = { users: 'users', social: 'social', chats: 'chats', nicknames: 'nicknames', identity: 'identity', system: 'system' };
+const NAMES = {
+  users: 'users',
+  social: 'social',
+  chats: 'chats',
+  nicknames: 'nicknames',
+  identity: 'identity',
+  system: 'system',
+  photos: 'photos',
+  points: 'points',
+  rankings: 'rankings',
+};
 const DEFS = tableDefinitions(NAMES);
 
 /** A fresh prefix with every domain table created. */

@@ -14,13 +14,13 @@ const { Hub } = await import('aws-amplify/utils');
 
 const job = JSON.parse(process.env.BIILIVE_AMPLIFY_JOB);
 const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-const describe = (err) => {
-  try {
-    return JSON.parse(JSON.stringify(err, Object.getOwnPropertyNames(err)));
-  } catch {
-    return String(err);
-  }
-};
+// Errors (and GraphQLErrors inside them) keep their fields non-enumerable: spell them out.
+const describe = (err) =>
+  JSON.parse(
+    JSON.stringify(err, (_key, value) =>
+      value instanceof Error ? { name: value.name, message: value.message, ...Object.fromEntries(Object.entries(value)) } : value,
+    ) ?? 'null',
+  );
 
 try {
   Amplify.configure(job.config);
@@ -32,7 +32,7 @@ try {
     if (payload.event === CONNECTION_STATE_CHANGE) emit({ event: 'state', state: payload.data.connectionState });
   });
   const client = generateClient();
-  client.graphql({ query: job.query, variables: job.variables, authMode: job.authMode }).subscribe({
+  client.graphql({ query: job.query, variables: job.variables, authMode: job.authMode, authToken: job.authToken }).subscribe({
     next: (value) => emit({ event: 'data', data: value.data }),
     error: (err) => emit({ event: 'error', error: describe(err) }),
   });

@@ -560,6 +560,7 @@ export function countersSuite(store: Store, sizes: CountersSizes = { propertyOps
         const users = await f.users(12);
         const random = prng(3);
         const sharded = await shardedChangeLog(f.tables, f.names.social);
+        for (let i = 0; i < 30; i++) await randomOp(f, users, random);
         const [broken, healthy] = await sharded.split('split-r');
         for (let i = 0; i < 60; i++) await randomOp(f, users, random);
         const tables = sharded.wrap(f.tables);

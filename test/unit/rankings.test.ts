@@ -8,6 +8,8 @@ import { configSchema } from '../../src/config/schema.ts';
 import { AppError, ErrorCode } from '../../src/domain/errors.ts';
 import { levelFor } from '../../src/domain/points/levels.ts';
 import { normalizePlace } from '../../src/domain/rankings/places.ts';
+import { Population } from '../../src/domain/rankings/population.ts';
+import { bucketOf } from '../../src/domain/rankings/keys.ts';
 import { RankingsService, type RankingEntry, type RankingsQuery } from '../../src/domain/rankings/rankings-service.ts';
 import { listRuns, STALE_RUN_MS } from '../../src/domain/rankings/runs.ts';
 import type { RankingsFaultInjector } from '../../src/domain/rankings/snapshot-writer.ts';
@@ -70,6 +72,8 @@ async function putAll(tables: Tables, items: Item[]): Promise<void> {
     await tables.transactWrite(items.slice(i, i + 100).map((item) => ({ put: { table: names.users, item } })));
   }
 }
+
+const fnv = (s: string) => bucketOf(s, 2 ** 31);
 
 // ---- The independent computation: plain sorting and grouping, written from the documented rules.
 const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim().replace(/\s+/g, ' ');
@@ -210,6 +214,23 @@ describe('places', () => {
     assert.equal(normalizePlace('Medellín'), normalizePlace('MEDELLIN'));
     assert.equal(normalizePlace('   '), undefined);
     assert.equal(normalizePlace(null), undefined);
+  });
+});
+
+describe('population', () => {
+  test('the ranking does not depend on the order users are scanned in (DynamoDB scans in hash order)', () => {
+    const users = build.population(2000, 9);
+    const rank = (items: Item[]) => {
+      const p = new Population();
+      for (const item of items) p.add(item);
+      const r = p.rank();
+      return Array.from(r.order, (u) => [r.userId(u), r.globalRank[u], r.countryRank[u], r.cityRank[u]]);
+    };
+    const sorted = [...users].sort((a, b) => (String(a.userId) < String(b.userId) ? -1 : 1));
+    const shuffled = [...users].sort((a, b) => fnv(String(a.userId)) - fnv(String(b.userId)));
+    const expected = expectedRankings(users);
+    assert.deepEqual(rank(shuffled), rank(sorted));
+    assert.deepEqual(rank(users).map((row) => row[0]), expected.global.map((e) => e.userId));
   });
 });
 

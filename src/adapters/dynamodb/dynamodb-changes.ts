@@ -146,7 +146,10 @@ export function createDynamoChangeLog(options: DynamoChangeLogOptions): ChangeLo
         try {
           out = await withRetry('GetRecords', () => streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit })), policy);
         } catch (error) {
-          if ((error as Error).name === 'ExpiredIteratorException' && !reacquired) {
+          // A cached iterator may expire (15 min) or point into trimmed data (it was taken from
+          // TRIM_HORIZON while the shard was empty): take a fresh one from the checkpoint, once.
+          const name = (error as Error).name;
+          if ((name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') && !reacquired) {
             reacquired = true;
             iterator = await acquire(arn, shardId, after);
             continue;

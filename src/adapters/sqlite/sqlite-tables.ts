@@ -4,10 +4,14 @@
  *
  * Design (details in database.ts): generic tables `items` and `index_items` keyed like DynamoDB
  * orders keys, definitions in `table_defs`, the change log in `changes`. The port is async, the work
- * is synchronous: every read-modify-write (conditional put/delete, update, transactWrite) is ONE
- * `BEGIN IMMEDIATE` transaction that never spans an await, so concurrent callers and other processes
- * on the same file (WAL mode, busy_timeout) see each operation as atomic. Items are stored as JSON and
- * every read parses a fresh copy, so callers never share state with the store.
+ * is synchronous. Writes (put, delete, update, transactWrite) are validated at once, then queued and
+ * group-committed (group-commit.ts): one `BEGIN IMMEDIATE ... COMMIT` per batch, each write in its own
+ * savepoint, its promise settled after the COMMIT, so one fsync (synchronous FULL) serves a whole
+ * batch and each write is still atomic and durable when acknowledged. The transaction never spans an
+ * await, so other processes on the same file (WAL mode, busy_timeout) see each batch as atomic.
+ * Reads run at once on committed data: a write is visible once its promise resolved. Items are
+ * stored as JSON and every read parses a fresh copy; queued requests keep private copies (the item's
+ * JSON, cloned conditions and updates), so callers never share state with the store.
  *
  * Each handle caches table definitions; a table another process creates later is loaded on first
  * use, but an index or stream added to an existing table by another process is only seen by handles
@@ -50,6 +54,7 @@ import {
   type TableInfo,
 } from './schema-info.ts';
 import { isPlainObject, measureItem, parseItem } from './values.ts';
+import { GroupCommit } from './group-commit.ts';
 import { itemOf, Writer, type Version } from './writes.ts';
 
 export interface SqliteTablesOptions {
@@ -61,10 +66,15 @@ export interface SqliteTablesOptions {
   busyTimeoutMs?: number;
   /** Time source for change records and their 24 h retention. */
   clock?: Clock;
+  /** Group commit (default true). false: one transaction per write, for comparisons (bench/sqlite-writes.ts). */
+  groupCommit?: boolean;
 }
 
 const MAX_BATCH_GET = 100;
 const MAX_TRANSACT = 100;
+/** Group commit batch limits: enough to amortize an fsync, small enough to keep transactions and the WAL short. */
+const BATCH_MAX_OPS = 256;
+const BATCH_MAX_BYTES = 4 * 1024 * 1024;
 
 export function openSqliteTables(options: SqliteTablesOptions): Tables {
   return new SqliteTables(options);
@@ -86,10 +96,11 @@ const request = <T>(value: T, what: string): T => {
   return value;
 };
 
+/** Validated, then copied: the queued write must not see later changes to the caller's object. */
 function checkedCondition(condition: unknown): Condition | undefined {
   if (condition === undefined) return undefined;
   validateCondition(condition);
-  return condition;
+  return structuredClone(condition);
 }
 
 /** The definition as stored: only the port's fields, in a fixed order, so equal definitions compare equal. */
@@ -114,13 +125,10 @@ class SqliteTables implements Tables {
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writer: Writer;
+  private readonly commits: GroupCommit;
   private readonly infos = new Map<string, TableInfo>();
-  // better-sqlite3 transaction wrappers, each run with .immediate() (BEGIN IMMEDIATE).
+  // better-sqlite3 transaction wrapper, run with .immediate() (BEGIN IMMEDIATE).
   private readonly ensureTx;
-  private readonly putTx;
-  private readonly deleteTx;
-  private readonly updateTx;
-  private readonly transactTx;
 
   constructor(options: SqliteTablesOptions) {
     this.db = openDatabase({
@@ -135,11 +143,13 @@ class SqliteTables implements Tables {
       return info;
     });
     this.writer = new Writer(this.statements, this.changes);
+    this.commits = new GroupCommit(this.db, {
+      enabled: options.groupCommit ?? true,
+      maxOps: BATCH_MAX_OPS,
+      maxBytes: BATCH_MAX_BYTES,
+      bytesWritten: () => this.writer.written,
+    });
     this.ensureTx = this.db.transaction((defs: TableDefinition[]) => this.ensureWork(defs));
-    this.putTx = this.db.transaction((plan: Plan) => this.putWork(plan));
-    this.deleteTx = this.db.transaction((plan: Plan) => this.deleteWork(plan));
-    this.updateTx = this.db.transaction((plan: Plan) => this.updateWork(plan));
-    this.transactTx = this.db.transaction((plans: Plan[]) => this.transactWork(plans));
   }
 
   private table(name: unknown): TableInfo {
@@ -163,6 +173,8 @@ class SqliteTables implements Tables {
       names.add(def.name);
     }
     const defs = definitions.map(canonical);
+    // Writes queued before ensure are planned against the old definitions: commit them first.
+    this.commits.drain();
     this.ensureTx.immediate(defs);
     for (const def of defs) this.infos.set(def.name, tableInfo(def));
   }
@@ -230,7 +242,7 @@ class SqliteTables implements Tables {
 
   async put(req: PutRequest): Promise<void> {
     const plan = this.planPut(request(req, 'put'));
-    this.putTx.immediate(plan);
+    return this.commits.run(() => this.putWork(plan));
   }
 
   private putWork(plan: Plan): void {
@@ -240,7 +252,8 @@ class SqliteTables implements Tables {
   }
 
   async delete(req: DeleteRequest): Promise<Item | undefined> {
-    return this.deleteTx.immediate(this.planDelete(request(req, 'delete')));
+    const plan = this.planDelete(request(req, 'delete'));
+    return this.commits.run(() => this.deleteWork(plan));
   }
 
   private deleteWork(plan: Plan): Item | undefined {
@@ -251,7 +264,8 @@ class SqliteTables implements Tables {
   }
 
   async update(req: UpdateRequest): Promise<Item> {
-    return parseItem(this.updateTx.immediate(this.planUpdate(request(req, 'update'))));
+    const plan = this.planUpdate(request(req, 'update'));
+    return parseItem(await this.commits.run(() => this.updateWork(plan)));
   }
 
   private updateWork(plan: Plan): string {
@@ -283,7 +297,7 @@ class SqliteTables implements Tables {
       seen.add(id);
       return plan;
     });
-    if (plans.length > 0) this.transactTx.immediate(plans);
+    if (plans.length > 0) await this.commits.run(() => this.transactWork(plans));
   }
 
   /** All conditions are checked against the state before the transaction; then all writes happen. */
@@ -315,7 +329,9 @@ class SqliteTables implements Tables {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commits.close();
+    this.db.close();
   }
 
   private check(condition: Condition | undefined, old: Version | undefined): void {
@@ -335,10 +351,10 @@ class SqliteTables implements Tables {
     measureItem(req.item);
     const [pk, sk] = itemKey(info, req.item);
     checkIndexKeys(info, req.item);
-    // Serialized now: what is stored no longer depends on the caller's object. `parsed` (the caller's
-    // object) is only read, synchronously, for index entries and stream comparison.
+    // Serialized now: what is stored no longer depends on the caller's object, which is not kept
+    // (the write runs later); index entries and stream comparisons parse the JSON when they need it.
     const json = JSON.stringify(req.item);
-    return { info, pk, sk, condition: checkedCondition(req.condition), put: { json, parsed: req.item } };
+    return { info, pk, sk, condition: checkedCondition(req.condition), put: { json } };
   }
 
   private planDelete(req: DeleteRequest): Plan {
@@ -351,7 +367,9 @@ class SqliteTables implements Tables {
     const info = this.table(req.table);
     const [pk, sk] = readKey(info, req.key);
     validateUpdate(info, req);
-    return { info, pk, sk, condition: checkedCondition(req.condition), update: req };
+    const { set, setIfNotExists, add, remove } = req;
+    const update: UpdateRequest = { table: info.name, key: req.key, ...structuredClone({ set, setIfNotExists, add, remove }) };
+    return { info, pk, sk, condition: checkedCondition(req.condition), update };
   }
 
   private planOperation(op: TransactOperation): Plan {

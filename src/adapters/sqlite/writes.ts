@@ -1,7 +1,7 @@
 /**
- * The write path shared by put, update, delete and transactWrite. Everything here runs inside one
- * BEGIN IMMEDIATE transaction opened by the caller: read the current item, decide, write the item,
- * its index entries and its change record together.
+ * The write path shared by put, update, delete and transactWrite. Everything here runs inside the
+ * caller's write transaction (a group commit batch, one savepoint per operation): read the current
+ * item, decide, write the item, its index entries and its change record together.
  */
 import type { Item, KeyValue } from '../../ports/tables.ts';
 import type { SqliteChangeLog } from './changelog.ts';
@@ -20,6 +20,9 @@ export function itemOf(version: Version): Item {
 }
 
 export class Writer {
+  /** Characters of item JSON written so far (items and change images): the group commit's byte budget. */
+  written = 0;
+
   constructor(
     private readonly statements: Statements,
     private readonly changes: SqliteChangeLog,
@@ -40,6 +43,7 @@ export class Writer {
     if (!old && !next) return;
     if (old && next && (old.json === next.json || (info.stream && deepEqual(itemOf(old), itemOf(next))))) return;
     const s = this.statements;
+    this.written += (next?.json.length ?? 0) + (info.stream ? (old?.json.length ?? 0) + (next?.json.length ?? 0) : 0);
     if (next) s.putData.run(info.name, pk, sk, next.json);
     else s.deleteData.run(info.name, pk, sk);
     for (const idx of info.indexes) {

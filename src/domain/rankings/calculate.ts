@@ -44,7 +44,7 @@ export interface RankingsSummary {
   users: number;
   countries: number;
   cities: number;
-  /** Items written to the rankings table (ranking chunks, rank lookups, manifests excluded). */
+  /** Snapshot items written: ranking chunks and rank-lookup buckets (manifest items not counted). */
   items: number;
   /** Snapshot ids deleted by the prune. */
   pruned: string[];

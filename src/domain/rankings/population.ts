@@ -50,6 +50,9 @@ interface PlaceRef {
 
 export class Population {
   private ids: string[] = [];
+  // True while ids arrive in strictly ascending order (the SQLite scan's key order): ties can then
+  // be broken by arrival index instead of comparing strings.
+  private ascending = true;
   private nicks: string[] = [];
   private points: number[] = [];
   private country: number[] = [];
@@ -72,6 +75,8 @@ export class Population {
     const userId = item.userId;
     if (typeof userId !== 'string' || userId === '') return false;
     const p = item.puntos;
+    const n = this.ids.length;
+    if (this.ascending && n > 0 && !(this.ids[n - 1] < userId)) this.ascending = false;
     this.ids.push(userId);
     this.nicks.push(typeof item.nickname === 'string' ? item.nickname : '');
     this.points.push(typeof p === 'number' && Number.isFinite(p) && p > 0 ? p : 0);
@@ -106,7 +111,8 @@ export class Population {
 
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => points[b] - points[a] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+    if (this.ascending) order.sort((a, b) => points[b] - points[a] || a - b);
+    else order.sort((a, b) => points[b] - points[a] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
     const globalRank = new Uint32Array(n);
     for (let r = 0; r < n; r++) globalRank[order[r]] = r + 1;
 

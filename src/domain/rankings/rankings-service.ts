@@ -124,16 +124,25 @@ export class RankingsService {
       const pointer = await this.current();
       if (!pointer) return null;
       const { snapshotId, buckets, chunkSize } = pointer;
+      const read = (partition: string, rank: number) => this.tables.get(this.table, chunkKey(partition, Math.floor((rank - 1) / chunkSize)));
       const bucket = await this.tables.get(this.table, { pk: usersPartition(snapshotId), sk: sortKey(bucketOf(callerSub, buckets)) });
       if (!bucket) continue; // pruned meanwhile
-      const row = unpack(bucket.users).find((u) => u[0] === callerSub);
+      const row = unpack(bucket.users).find((u) => u[0] === callerSub) as [string, number, number, number] | undefined;
       if (!row) return null;
-      const [, globalRank, paisKey, countryRank, ciudadKey, cityRank] = row as [string, number, string | null, number, string | null, number];
-      const rank = s === 'GLOBAL' ? globalRank : s === 'COUNTRY' ? countryRank : cityRank;
-      if (!rank || (s !== 'GLOBAL' && !paisKey) || (s === 'CITY' && !ciudadKey)) return null;
-      const partition = scopePartition(snapshotId, s, paisKey ?? undefined, ciudadKey ?? undefined);
-      const chunk = await this.tables.get(this.table, chunkKey(partition, Math.floor((rank - 1) / chunkSize)));
-      if (!chunk) continue;
+      const [, globalRank, countryRank, cityRank] = row;
+      // The GLOBAL entry names the user's places; their keys lead to the other rankings.
+      let chunk = await read(scopePartition(snapshotId, 'GLOBAL'), globalRank);
+      let rank = globalRank;
+      const global = chunk && toEntry(chunk, (rank - 1) % chunkSize, rank);
+      if (!chunk || !global) continue;
+      if (s !== 'GLOBAL') {
+        rank = s === 'COUNTRY' ? countryRank : cityRank;
+        const pais = normalizePlace(global.pais);
+        const ciudad = normalizePlace(global.ciudad);
+        if (!rank || !pais || (s === 'CITY' && !ciudad)) return null;
+        chunk = await read(scopePartition(snapshotId, s, placeKeyPart(pais), ciudad && placeKeyPart(ciudad)), rank);
+        if (!chunk) continue;
+      }
       const entry = toEntry(chunk, (rank - 1) % chunkSize, rank);
       if (!entry || entry.userId !== callerSub) return null;
       return { ...entry, date: pointer.date, scope: s, total: Number(chunk.total) };
@@ -198,33 +207,36 @@ function requireScope(scope: unknown): RankingScope {
   return scope as RankingScope;
 }
 
-/** Entry `index` of a chunk (layouts in calculate.ts), or undefined past its end. */
+/** Entry `index` of a chunk (layouts in snapshot-items.ts), or undefined past its end. */
 function toEntry(chunk: Item, index: number, rank: number): RankingEntry | undefined {
-  const e = entriesOf(chunk)[index];
+  const e = rowsOf(chunk, 'entries')[index];
   if (!e) return undefined;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const place = e.length > 4 ? rowsOf(chunk, 'places')[Number(e[4])] : undefined;
   return {
     rank,
     userId: String(e[0]),
     nickname: String(e[1]),
     puntos: Number(e[2]),
     nivel: Number(e[3]),
-    ciudad: e.length > 4 ? str(e[4]) : str(chunk.ciudad),
-    pais: e.length > 5 ? str(e[5]) : str(chunk.pais),
+    ciudad: place ? str(place[0]) : str(chunk.ciudad),
+    pais: place ? str(place[1]) : str(chunk.pais),
   };
 }
 
-/** Packed rows (JSON text in a string attribute, see calculate.ts). */
+/** Packed rows (JSON text in a string attribute). */
 function unpack(value: unknown): unknown[][] {
   if (typeof value !== 'string') return [];
   const rows = JSON.parse(value) as unknown;
   return Array.isArray(rows) ? (rows as unknown[][]) : [];
 }
 
-// A page reads each chunk's rows up to 100 times: parse each chunk once.
-const parsed = new WeakMap<Item, unknown[][]>();
-function entriesOf(chunk: Item): unknown[][] {
-  let rows = parsed.get(chunk);
-  if (!rows) parsed.set(chunk, (rows = unpack(chunk.entries)));
+// A page reads a chunk's rows up to 100 times: each attribute is parsed once per chunk read.
+const parsed = new WeakMap<Item, Map<string, unknown[][]>>();
+function rowsOf(chunk: Item, attribute: 'entries' | 'places'): unknown[][] {
+  let cache = parsed.get(chunk);
+  if (!cache) parsed.set(chunk, (cache = new Map()));
+  let rows = cache.get(attribute);
+  if (!rows) cache.set(attribute, (rows = unpack(chunk[attribute])));
   return rows;
 }
