@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqliteTables } from '../src/adapters/sqlite/sqlite-tables.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -20,11 +22,8 @@ import { runRankingsInWorker } from '../src/functions/calculate-rankings/worker.
 import { systemClock } from '../src/ports/clock.ts';
 import type { Item, Tables } from '../src/ports/tables.ts';
 
-const users = Number(process.argv[2] ?? 1_000_000);
 const config = configSchema.parse({});
 const names = config.tables;
-const dir = mkdtempSync(join(tmpdir(), 'biilive-bench-rankings-'));
-const dbPath = join(dir, 'biilive.sqlite');
 
 // Spellings as users type them: accents, case and stray spaces vary within one place.
 const PLACES: [string[], string[][]][] = [
@@ -52,7 +51,7 @@ function prng(seed: number) {
   };
 }
 
-async function generate(tables: Tables): Promise<string[]> {
+async function generate(tables: Tables, users: number): Promise<string[]> {
   const rand = prng(42);
   const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
   // Ascending ids: each transaction appends to the B-tree instead of touching random pages.
@@ -80,8 +79,9 @@ async function generate(tables: Tables): Promise<string[]> {
 }
 
 /** Wall time, CPU time (all threads) and sampled peak RSS of `work`. */
-async function measured<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; cpuMs: number; peakRssMB: number }> {
-  let peak = process.memoryUsage().rss;
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; cpuMs: number; rssBeforeMB: number; peakRssMB: number }> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -92,6 +92,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; ms: num
       result,
       ms: Math.round(performance.now() - start),
       cpuMs: Math.round((used.user + used.system) / 1000),
+      rssBeforeMB: Math.round(before / 2 ** 20),
       peakRssMB: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20),
     };
   } finally {
@@ -142,14 +143,39 @@ function baseline(): number {
   }
 }
 
-try {
-  const tables = openSqliteTables({ path: dbPath, synchronous: 'NORMAL' });
+/** Generation runs in a child process, so its garbage does not count in this process's RSS. */
+async function generateInChild(dbPath: string, users: number): Promise<{ ms: number; ids: string[] }> {
+  const start = performance.now();
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--generate', dbPath, String(users)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`generation failed with ${child.status}`);
+  return { ms: Math.round(performance.now() - start), ids: JSON.parse(child.stdout) as string[] };
+}
+
+if (process.argv[2] === '--generate') {
+  const tables = openSqliteTables({ path: process.argv[3], synchronous: 'NORMAL' });
   await tables.ensure(tableDefinitions(names));
-  const gen = await measured(() => generate(tables));
-  const ids = gen.result;
+  const ids = await generate(tables, Number(process.argv[4]));
+  await tables.close();
+  process.stdout.write(JSON.stringify(ids));
+  process.exit(0);
+}
+
+const users = Number(process.argv[2] ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), 'biilive-bench-rankings-'));
+const dbPath = join(dir, 'biilive.sqlite');
+try {
+  const gen = await generateInChild(dbPath, users);
+  const ids = gen.ids;
+  const tables = openSqliteTables({ path: dbPath, synchronous: 'NORMAL' });
   const service = new UsersService({ tables, tableNames: names, clock: systemClock, limits: config.limits });
 
   const idle = await getUserLatency(service, ids, 3000);
+  // Baseline first: its garbage is then what the run's "before" includes, not the other way round.
+  const base = await measured(async () => baseline());
   const flag = { done: false };
   let progressReports = 0;
   const during = getUserLatency(service, ids, flag);
@@ -157,7 +183,6 @@ try {
     runRankingsInWorker({ dbPath, tableNames: names, config, time: '2026-01-02T00:00:00Z', onProgress: () => progressReports++ }).finally(() => (flag.done = true)),
   );
   const busy = await during;
-  const base = await measured(async () => baseline());
 
   // The snapshot is served: the top of the global ranking and one user's position.
   const rankings = new RankingsService({ tables, tableNames: names, limits: config.limits });
@@ -172,11 +197,12 @@ try {
         users,
         dbSizeMB: Math.round(statSync(dbPath).size / 2 ** 20),
         generate: { ms: gen.ms },
-        calculateRankings: { wallMs: run.ms, cpuMs: run.cpuMs, peakRssMB: run.peakRssMB, summary: run.result, progressReports },
+        calculateRankings: { wallMs: run.ms, cpuMs: run.cpuMs, rssBeforeMB: run.rssBeforeMB, peakRssMB: run.peakRssMB, summary: run.result, progressReports },
         baseline: {
           what: 'better-sqlite3 read-only, ROW_NUMBER() over global / pais / pais+ciudad (lower+trim, no accent folding), all rows read, nothing written',
           wallMs: base.ms,
           cpuMs: base.cpuMs,
+          rssBeforeMB: base.rssBeforeMB,
           peakRssMB: base.peakRssMB,
           rows: base.result,
         },

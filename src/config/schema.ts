@@ -52,6 +52,11 @@ export const configSchema = z
       .object({
         /** Endpoint override (DynamoDB Local, Alternator); default from AWS_ENDPOINT_URL_DYNAMODB or AWS. */
         endpoint: z.string().url().optional(),
+        /**
+         * Prepended to every DynamoDB table name (per-environment names, test isolation on one
+         * endpoint); the SQLite store ignores it.
+         */
+        tablePrefix: z.string().regex(/^[A-Za-z0-9_.-]{0,200}$/, 'letters, digits and _ . - only (DynamoDB table name characters)').default(''),
       })
       .prefault({}),
     tables: z

@@ -22,6 +22,7 @@ const open = (bucket: string) => {
     forcePathStyle: true,
     credentials: server.credentials,
     maxAttempts: 1,
+    requestTimeoutMs: 15_000,
   });
 };
 

@@ -25,14 +25,16 @@ const SCRIPT = `
 const S3rver = require('s3rver');
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.argv[1] });
 server.run().then(({ port }) => console.log('listening ' + port), (err) => { console.error(err); process.exit(1); });
-process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0));
+// The parent holds our stdin: when it exits (even killed), so do we.
+process.stdin.on('end', () => process.exit(0)).resume();
 `;
 
 export async function startS3Server(): Promise<S3TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'biilive-s3-'));
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, dir], {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -61,9 +63,10 @@ export async function startS3Server(): Promise<S3TestServer> {
           rmSync(dir, { recursive: true, force: true });
           ok();
         };
-        if (child.exitCode !== null) return done();
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', done);
         child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
       }),
   };
 }

@@ -51,6 +51,8 @@ export interface S3BlobsOptions {
   forcePathStyle?: boolean;
   credentials?: S3ClientConfig['credentials'];
   maxAttempts?: number;
+  /** A request idle this long (no bytes either way) fails instead of hanging (default 60 s). */
+  requestTimeoutMs?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -72,6 +74,7 @@ export class S3Blobs implements Blobs {
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
       maxAttempts: options.maxAttempts,
+      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 60_000, connectionTimeout: 10_000 },
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
