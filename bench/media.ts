@@ -16,7 +16,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
@@ -262,7 +262,7 @@ async function main() {
       JSON.stringify(
         {
           bench: 'media: ProcessProfilePhoto and CDN GET',
-          machine: { cpus: (await import('node:os')).cpus().length, node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips },
+          machine: { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 1), node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips },
           input: { width: inputMeta.width, height: inputMeta.height, megapixels: round((inputMeta.width! * inputMeta.height!) / 1e6, 1), bytes: input.length, orientation: inputMeta.orientation },
           output: { full: [fullOut.width, fullOut.height], thumbnail: [m.profileThumbnailSize, m.profileThumbnailSize], thumbnailBytes: thumb.size, imagemagickFull: imFull ? [imFull.width, imFull.height] : null },
           processProfilePhoto: {

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Config } from '../config/schema.ts';
 import type { ChatService } from '../domain/chat/chat-service.ts';
+import type { PresenceService } from '../domain/presence/presence-service.ts';
 import type { SocialService } from '../domain/social/social-service.ts';
 import type { UsersService } from '../domain/users/users-service.ts';
 import type { RequestContext } from './context.ts';
@@ -13,6 +14,8 @@ export interface ApiServices {
   users: UsersService;
   social: SocialService;
   chat: ChatService;
+  /** Only what the API calls: the heartbeat mutation. */
+  presence: Pick<PresenceService, 'heartbeat'>;
   limits: Config['limits'];
 }
 

@@ -2,6 +2,7 @@ import type { Operation } from './operation.ts';
 import { followUser } from './resolvers/followUser.ts';
 import { getUser } from './resolvers/getUser.ts';
 import { getUserByNickname } from './resolvers/getUserByNickname.ts';
+import { heartbeat } from './resolvers/heartbeat.ts';
 import { isFollowing } from './resolvers/isFollowing.ts';
 import { listConversations } from './resolvers/listConversations.ts';
 import { listFollowers } from './resolvers/listFollowers.ts';
@@ -9,6 +10,9 @@ import { listFollowing } from './resolvers/listFollowing.ts';
 import { listMessages } from './resolvers/listMessages.ts';
 import { markConversationRead } from './resolvers/markConversationRead.ts';
 import { me } from './resolvers/me.ts';
+import { onMessageReceived } from './resolvers/onMessageReceived.ts';
+import { onNewFollower } from './resolvers/onNewFollower.ts';
+import { onPresenceChanged } from './resolvers/onPresenceChanged.ts';
 import { searchUsers } from './resolvers/searchUsers.ts';
 import { sendMessage } from './resolvers/sendMessage.ts';
 import { unfollowUser } from './resolvers/unfollowUser.ts';
@@ -18,8 +22,8 @@ import { updateProfile } from './resolvers/updateProfile.ts';
  * Every GraphQL root field this server implements. Adding an operation = its SDL in
  * schema.graphql, a file under resolvers/, and one line here. A root field in the SDL without an
  * entry here answers `UnsupportedOperation`; an entry without SDL fails at start-up.
- * Declared but not served here: Mutation.heartbeat (the realtime layer's) and the Subscription
- * fields (served over /graphql/realtime).
+ * Subscription entries are start-time resolvers (ownership checks); their events come from the
+ * mutations named in @aws_subscribe, over /graphql/realtime (src/api/subscriptions).
  */
 export const operations: readonly Operation[] = [
   // profiles
@@ -39,4 +43,9 @@ export const operations: readonly Operation[] = [
   listMessages,
   listConversations,
   markConversationRead,
+  // real time
+  heartbeat,
+  onMessageReceived,
+  onNewFollower,
+  onPresenceChanged,
 ];

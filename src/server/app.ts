@@ -1,4 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { GraphQLSchema } from 'graphql';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,12 @@ import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
 import { ServerMetrics } from './metrics.ts';
 import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from './endpoints.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
+import { openBus } from '../adapters/bus/index.ts';
+import { SubscriptionBroker } from '../api/subscriptions/broker.ts';
+import { attachPublishers } from '../api/subscriptions/publishing.ts';
+import { PresenceService } from '../domain/presence/presence-service.ts';
+import { createRealtimeServer, type RealtimeServer } from './realtime/realtime-server.ts';
 
 export interface AppOptions {
   log: Logger;
@@ -37,6 +45,10 @@ export interface App {
   endpoints: Endpoints;
   server: Server;
   tables: Tables;
+  /** Present when serving HTTPS/WSS. */
+  tls?: TlsMaterial;
+  /** The AppSync real-time endpoint (/graphql/realtime). */
+  realtime: Pick<RealtimeServer, 'stats'>;
   close(): Promise<void>;
 }
 
@@ -54,7 +66,10 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
 
   let ready = false;
   const metrics = new ServerMetrics();
-  const server = createHttpServer({ maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 });
+  // Amplify v6 always dials wss:// for subscriptions: with TLS every route is served over HTTPS on this one port.
+  const tls = await loadTls(config);
+  const serverOptions = { maxHeaderSize: 64 * 1024, keepAliveTimeout: 65_000 };
+  const server: Server = tls ? createHttpsServer({ ...serverOptions, cert: tls.cert, key: tls.key }) : createHttpServer(serverOptions);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(config.port, config.host, () => ok());
@@ -80,6 +95,22 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
   });
 
+  // Real time: one broker per replica; the bus carries events between replicas (memory = this process only).
+  const replicaId = ids.uuid();
+  const bus = await openBus(config, log.child({ component: 'bus' }));
+  let broker: SubscriptionBroker | undefined;
+  let apiSchema: GraphQLSchema | undefined;
+  const presence = new PresenceService({
+    tables,
+    tableNames: config.tables,
+    clock,
+    log: log.child({ component: 'presence' }),
+    replicaId,
+    ttlMs: config.realtime.presenceTtlMs,
+    heartbeatTtlMs: config.realtime.heartbeatTtlMs,
+    onChange: (change) => broker?.publish('onPresenceChanged', change),
+  });
+
   server.on(
     'request',
     createServer({
@@ -94,13 +125,31 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
         users,
         social,
         chat,
+        presence,
         metrics,
         log: log.child({ component: 'graphql' }),
+        extendSchema: (schema) => {
+          apiSchema = schema;
+          attachPublishers(schema, (mutation, payload) => broker?.publishMutation(mutation, payload));
+        },
       }),
       wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
       isReady: () => ready,
     }),
   );
+
+  broker = new SubscriptionBroker({ schema: apiSchema!, bus, origin: replicaId, log: log.child({ component: 'realtime' }) });
+  await broker.start();
+  await presence.start();
+  const realtime = createRealtimeServer({
+    config,
+    broker,
+    apiKey: installation.apiKey,
+    verifier: identity,
+    presence: { connected: (userId) => presence.connected(userId), disconnected: (userId) => presence.disconnected(userId) },
+    log: log.child({ component: 'realtime' }),
+  });
+  server.on('upgrade', (req, socket, head) => realtime.handleUpgrade(req, socket, head));
 
   // UpdateUserCounters, fed from the social table's change log (the Lambda's event-source mapping on AWS).
   const counters = createCountersConsumer({ tables, tableNames: config.tables, log: log.child({ component: 'counters' }) });
@@ -116,11 +165,18 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     endpoints,
     server,
     tables,
+    tls,
+    realtime,
     async close() {
       if (closed) return;
       closed = true;
       ready = false;
       removeRuntimeFile(dataDir);
+      // Sockets first (their users' presence is released), then presence, then the bus.
+      await realtime.close();
+      await presence.stop();
+      await broker?.close();
+      await bus.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await counters.stop();

@@ -26,8 +26,9 @@ export interface OpenStoreOptions {
  * succeed: a closed port, a black-holed address or a hung endpoint must fail in seconds.
  */
 const PROBE = { connectionTimeout: 3_000, requestTimeout: 5_000, maxAttempts: 2 };
-/** Safety net over the whole start-up check (probe, create, describe every table). */
-const STARTUP_DEADLINE_MS = 60_000;
+/** Safety net over the start-up table check; creating tables (GSIs on AWS) may take minutes. */
+const CHECK_DEADLINE_MS = 60_000;
+const CREATE_DEADLINE_MS = 15 * 60_000;
 
 const CREDENTIAL_ERRORS = new Set([
   'UnrecognizedClientException',
@@ -106,11 +107,12 @@ async function openDynamo(
     tablePrefix: prefix,
     onThrottle: options.onThrottle,
   });
+  const limitMs = options.create ? CREATE_DEADLINE_MS : CHECK_DEADLINE_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, fail) => {
     timer = setTimeout(
-      () => fail(new StartupError(`DynamoDB at ${where} did not finish the start-up table check within ${STARTUP_DEADLINE_MS / 1000} s`)),
-      STARTUP_DEADLINE_MS,
+      () => fail(new StartupError(`DynamoDB at ${where} did not finish the table ${options.create ? 'creation' : 'check'} within ${limitMs / 1000} s`)),
+      limitMs,
     );
   });
   try {

@@ -150,6 +150,45 @@ describe('SQLite group commit: adapter semantics', () => {
     await tables.close();
   });
 
+  test('hot item: callers that back off before retrying are not starved by callers that retry at once', async (t) => {
+    // The domain's optimistic loop (chat seq): read, conditional write, retry at once twice, then
+    // with a random sleep. Each batch has one winner; the losers' late notice keeps it fair.
+    // FULL: slow commits let retries pile up, as on the server.
+    const tables = openSqliteTables({ path: tempFile(), synchronous: 'FULL' });
+    await tables.ensure([items]);
+    const key = { pk: 'hot', sk: 'state' };
+    const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+    let next = 0;
+    let worst = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 400) {
+          next++;
+          await new Promise((ok) => setImmediate(ok)); // a request's round trip
+          for (let attempt = 1; ; attempt++) {
+            assert.ok(attempt <= 200, 'a caller was starved');
+            if (attempt > 3) await sleep(Math.random() * Math.min(attempt, 10));
+            const seq = ((await tables.get(T, key))?.seq as number | undefined) ?? 0;
+            try {
+              await tables.transactWrite([
+                { put: { table: T, item: { pk: 'hot', sk: `m${seq + 1}` }, condition: { notExists: 'pk' } } },
+                { update: { table: T, key, set: { seq: seq + 1 }, condition: seq ? { attr: 'seq', op: '=', value: seq } : { notExists: 'seq' } } },
+              ]);
+              worst = Math.max(worst, attempt);
+              break;
+            } catch (err) {
+              if (!(err instanceof TransactionCanceledError)) throw err;
+            }
+          }
+        }
+      }),
+    );
+    assert.equal((await tables.get(T, key))?.seq, next);
+    t.diagnostic(`worst caller needed ${worst} attempts`);
+    assert.ok(worst < 120, `worst caller needed ${worst} attempts`);
+    await tables.close();
+  });
+
   test('ensure and close commit the writes queued before them; writes after close are refused', async () => {
     const path = tempFile();
     let tables = await open(path);

@@ -166,7 +166,7 @@ describe('profile photo: upload, ProcessProfilePhoto, CDN', () => {
     const { ticket, res, text } = await upload(A, 'PROFILE_PHOTO', original);
     assert.equal(res.status, 200, text);
     assert.match(ticket.key, new RegExp(`^profile-photos/${A}/photo_\\d{13}\\.jpg$`));
-    assert.ok(Date.parse(ticket.expiresAt) > clock.now());
+    assert.ok(Date.parse(ticket.expiresAt) > clock.now(), "Date.parse(ticket.expiresAt) > clock.now()");
     ticketKey = ticket.key;
     await media.trigger.idle();
 
@@ -191,7 +191,7 @@ describe('profile photo: upload, ProcessProfilePhoto, CDN', () => {
       assert.equal(out.xmp, undefined);
       assert.equal(out.iptc, undefined);
       assert.equal(out.icc, undefined);
-      assert.ok(!out.orientation || out.orientation === 1);
+      assert.ok(!out.orientation || out.orientation === 1, "!out.orientation || out.orientation === 1");
     }
     // Upright: the stored top (red) is the displayed right side, the stored bottom (blue) the left.
     const { body } = await get(`/${ticket.key}`);
@@ -211,6 +211,14 @@ describe('profile photo: upload, ProcessProfilePhoto, CDN', () => {
   test('If-None-Match -> 304; HEAD has the headers and no body', async () => {
     const first = await get(`/${ticketKey}`);
     const etag = first.res.headers.get('etag')!;
+    const cachedHit = await get(`/${ticketKey}`);
+    for (const h of ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'x-content-type-options', 'accept-ranges']) {
+      assert.equal(cachedHit.res.headers.get(h), first.res.headers.get(h), h);
+    }
+    assert.ok(cachedHit.body.equals(first.body), 'the cached copy is the same bytes');
+    const ranged = await get(`/${ticketKey}`, { range: 'bytes=0-9' });
+    assert.equal(ranged.res.status, 206);
+    assert.ok(ranged.body.equals(first.body.subarray(0, 10)), 'ranges work on cached objects too');
     const again = await get(`/${ticketKey}`, { 'if-none-match': etag });
     assert.equal(again.res.status, 304);
     assert.equal(again.body.length, 0);
@@ -307,7 +315,7 @@ describe('refused uploads: nothing stored', () => {
   test('requestUpload refuses unknown kinds, types outside the allowlist and oversize lengths', async () => {
     const bad = async (kind: unknown, type: unknown, length: unknown, field: string) => {
       await assert.rejects(media.service.requestUpload(A, kind, type, length), (err: unknown) => {
-        assert.ok(err instanceof AppError);
+        assert.ok(err instanceof AppError, "err instanceof AppError");
         assert.equal(err.code, 'BadRequestException');
         assert.equal(err.info?.field, field);
         return true;
@@ -328,7 +336,7 @@ describe('refused uploads: nothing stored', () => {
 describe('bad images are rejected, the server stays up, the profile is unchanged', () => {
   test('not an image, truncated JPEG, 20000x20000 PNG bomb, SVG and GIF named .jpg, all at once', async () => {
     const before = await user(A);
-    assert.ok(before.profilePhotoUrl);
+    assert.ok(before.profilePhotoUrl, "before.profilePhotoUrl");
     const noise = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="4000"><script>alert(1)</script><rect width="10" height="10"/></svg>');
     const gif = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#00ff00' } }).gif().toBuffer();
@@ -351,8 +359,10 @@ describe('bad images are rejected, the server stays up, the profile is unchanged
     const after = await user(A);
     assert.equal(after.profilePhotoUrl, before.profilePhotoUrl);
     assert.equal(after.profileThumbnailUrl, before.profileThumbnailUrl);
-    // Still serving.
+    // Still serving, and the bomb was refused from its header, before any decode.
     assert.equal((await get(new URL(String(after.profilePhotoUrl)).pathname)).res.status, 200);
+    const rss = process.memoryUsage().rss;
+    assert.ok(rss < 512 * 1024 * 1024, `RSS ${Math.round(rss / 1048576)} MB stays under 512 MB`);
   });
 
   test('a polyglot (script after the JPEG end) is re-encoded: the trailing bytes are gone', async () => {
@@ -363,7 +373,7 @@ describe('bad images are rejected, the server stays up, the profile is unchanged
     await media.trigger.idle();
     const { res: got, body } = await get(`/${ticket.key}`);
     assert.equal(got.status, 200);
-    assert.ok(!body.includes(Buffer.from('polyglot')));
+    assert.ok(!body.includes(Buffer.from('polyglot')), "!body.includes(Buffer.from('polyglot'))");
     assert.deepEqual([(await sharp(body).metadata()).width, (await sharp(body).metadata()).height], [300, 200], 'never enlarged');
   });
 });
@@ -380,7 +390,7 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
     await media.trigger.idle();
     const page1 = await media.service.listPhotos(A, 2);
     assert.equal(page1.items.length, 2);
-    assert.ok(page1.cursor);
+    assert.ok(page1.cursor, "page1.cursor");
     const page2 = await media.service.listPhotos(A, 2, page1.cursor);
     const listed = [...page1.items, ...page2.items].filter((p) => keys.includes(p.key));
     assert.deepEqual(listed.map((p) => p.key), [...keys].reverse());
@@ -406,7 +416,7 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
     assert.equal((await get(`/${newest.key}`)).res.status, 404);
     assert.equal((await get(new URL(newest.thumbnailUrl).pathname)).res.status, 404);
     const remaining = await media.service.listPhotos(A, 100);
-    assert.ok(!remaining.items.some((p) => p.key === newest.key));
+    assert.ok(!remaining.items.some((p) => p.key === newest.key), "!remaining.items.some((p) => p.key === newest.key)");
     assert.equal(await media.service.deletePhoto(A, newest.photoId), false);
   });
 
@@ -414,9 +424,9 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
     const profile = new URL(String((await user(A)).profilePhotoUrl)).pathname;
     await get(profile);
     const cached = () => media.handler.cache.size.entries;
-    assert.ok(cached() > 0);
+    assert.ok(cached() > 0, "cached() > 0");
     assert.equal(media.handler.invalidate(['/fotos/nobody/*']), 0);
-    assert.ok(media.handler.invalidate(['/profile-photos/*']) >= 1);
+    assert.ok(media.handler.invalidate(['/profile-photos/*']) >= 1, "media.handler.invalidate(['/profile-photos/*']) >= 1");
     await get(profile);
     // What `biilive cdn invalidate --paths "/*"` does from another process: record it in the table.
     const inv = await media.invalidations.create(['/*']);

@@ -39,7 +39,7 @@ describe('replicas sharing subscriptions through Redis', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('send on A, receive on B; presence from B is visible on A', async () => {
+  test('send on A, receive on B; presence held by B is seen through A, on and off', async () => {
     assert.notEqual(a.app.endpoints.graphqlUrl, b.app.endpoints.graphqlUrl);
     const ana = await signUpAndConfirm(a, 'ana', PASSWORD, { email: 'ana@example.com' });
     await signUpAndConfirm(a, 'ben', PASSWORD, { email: 'ben@example.com' });
@@ -65,11 +65,25 @@ describe('replicas sharing subscriptions through Redis', () => {
     const frame = await c.nextOfType('data', 'm');
     assert.deepEqual(frame.payload, { data: { onMessageReceived: sent.data.sendMessage } });
 
-    const online = await fetch(a.app.endpoints.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': a.app.installation.apiKey },
-      body: JSON.stringify({ query: 'query($id: ID!) { getUser(userId: $id) { isOnline } }', variables: { id: ana } }),
-    });
-    assert.deepEqual(await online.json(), { data: { getUser: { isOnline: true } } });
+    // Presence is written just after the connection is acknowledged: poll A (bounded).
+    const isOnline = async () => {
+      const res = await fetch(a.app.endpoints.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': a.app.installation.apiKey },
+        body: JSON.stringify({ query: 'query($id: ID!) { getUser(userId: $id) { isOnline } }', variables: { id: ana } }),
+      });
+      return ((await res.json()) as { data: { getUser: { isOnline: boolean } } }).data.getUser.isOnline;
+    };
+    const deadline = Date.now() + 5000;
+    while (!(await isOnline())) {
+      assert.ok(Date.now() < deadline, 'ana never showed online through replica A');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    c.close();
+    await c.closed;
+    while (await isOnline()) {
+      assert.ok(Date.now() < deadline + 5000, 'ana never went offline through replica A');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
 });

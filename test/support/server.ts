@@ -7,6 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +77,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   const codes: CapturedCode[] = [];
   const app = await startApp(config, { log: silentLogger, codeSink: (d) => codes.push({ ...d }) });
   const url = app.endpoints.cognitoEndpoint.replace(/\/$/, '');
-  if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) {
+  if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) {
     await app.close();
     throw new Error(`refusing to test against a non-local endpoint: ${url}`);
   }
@@ -84,6 +86,8 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     endpoint: url,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
+    // With --tls the server's certificate is self-signed: trust exactly it.
+    ...(app.tls ? { requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: app.tls.cert }) }) } : {}),
   });
   return {
     app,

@@ -172,7 +172,7 @@ describe('embedded trigger', () => {
     await trigger.start();
     await trigger.idle();
     assert.equal(calls, 2, 'retried once');
-    assert.ok(await blobs.head(`fotos/${U}/full_1767225600500.jpg`));
+    assert.ok(await blobs.head(`fotos/${U}/full_1767225600500.jpg`), "await blobs.head(`fotos/${U}/full_1767225600500.jpg`)");
     assert.equal(await blobs.head(key), undefined);
     const before = handled;
     await blobs.put(`fotos/${U}/thumbnail_999.jpg`, Buffer.from('x'), { contentType: 'image/jpeg' });

@@ -29,7 +29,7 @@ describe('bucket layout', () => {
     assert.equal(uploadKeyFor('VIDEO', mediaKey('VIDEO', U, T)), `videos/${U}/video_${T}.mp4`);
     assert.equal(thumbnailKeyFor({ kind: 'PHOTO', userId: U, timestamp: String(T) }), `fotos/${U}/thumbnail_${T}.jpg`);
     assert.equal(thumbnailKeyFor({ kind: 'PROFILE_PHOTO', userId: U, timestamp: String(T) }), `profile-photos/${U}/thumbnail_${T}.jpg`);
-    for (const kind of ['PROFILE_PHOTO', 'PHOTO', 'VIDEO'] as const) assert.ok(isValidBlobKey(uploadKeyFor(kind, mediaKey(kind, U, T))));
+    for (const kind of ['PROFILE_PHOTO', 'PHOTO', 'VIDEO'] as const) assert.ok(isValidBlobKey(uploadKeyFor(kind, mediaKey(kind, U, T))), "isValidBlobKey(uploadKeyFor(kind, mediaKey(kind, U, T)))");
   });
 
   test('ProcessProfilePhoto handles photo uploads only: never its own outputs, videos or stray keys', () => {
@@ -59,7 +59,7 @@ describe('bucket layout', () => {
   });
 
   test('user ids are safe path segments', () => {
-    assert.ok(isMediaUserId(U));
+    assert.ok(isMediaUserId(U), "isMediaUserId(U)");
     for (const id of ['', '..', '.x', 'a/b', 'a\\b', 'a%2f', 'a b', 'x'.repeat(129), 'a#b']) assert.equal(isMediaUserId(id), false, id);
   });
 
@@ -107,12 +107,12 @@ describe('presigned URL signatures', () => {
 describe('CloudFront invalidation paths', () => {
   test('exact paths and a trailing * only', () => {
     const match = invalidationMatcher(validateInvalidationPaths(['/profile-photos/*', '/fotos/u/full_1.jpg']));
-    assert.ok(match('/profile-photos/u/photo_1.jpg'));
-    assert.ok(match('/fotos/u/full_1.jpg'));
-    assert.ok(!match('/fotos/u/full_12.jpg'));
+    assert.ok(match('/profile-photos/u/photo_1.jpg'), "match('/profile-photos/u/photo_1.jpg')");
+    assert.ok(match('/fotos/u/full_1.jpg'), "match('/fotos/u/full_1.jpg')");
+    assert.ok(!match('/fotos/u/full_12.jpg'), "!match('/fotos/u/full_12.jpg')");
     assert.ok(!match('/Profile-photos/u/photo_1.jpg'), 'case-sensitive');
-    assert.ok(invalidationMatcher(['/*'])('/anything'));
-    assert.ok(invalidationMatcher(['/fotos/u/full_1*'])('/fotos/u/full_12.jpg'));
+    assert.ok(invalidationMatcher(['/*'])('/anything'), "invalidationMatcher(['/*'])('/anything')");
+    assert.ok(invalidationMatcher(['/fotos/u/full_1*'])('/fotos/u/full_12.jpg'), "invalidationMatcher(['/fotos/u/full_1*'])('/fotos/u/full_12.jpg')");
     for (const bad of [[], ['fotos/*'], ['/a*b'], ['/*/x'], [''], [42], ['/a\nb']]) {
       assert.throws(() => validateInvalidationPaths(bad), AppError, JSON.stringify(bad));
     }
@@ -129,23 +129,23 @@ describe('HTTP ranges and conditionals', () => {
   });
 
   test('If-None-Match (weak comparison), If-Modified-Since, If-Range', () => {
-    assert.ok(noneMatch('"abc"', '"abc"'));
-    assert.ok(noneMatch('W/"abc"', '"abc"'));
-    assert.ok(noneMatch('"x", "abc"', '"abc"'));
-    assert.ok(noneMatch('*', '"abc"'));
-    assert.ok(!noneMatch('"abd"', '"abc"'));
+    assert.ok(noneMatch('"abc"', '"abc"'), "noneMatch('\"abc\"', '\"abc\"')");
+    assert.ok(noneMatch('W/"abc"', '"abc"'), "noneMatch('W/\"abc\"', '\"abc\"')");
+    assert.ok(noneMatch('"x", "abc"', '"abc"'), "noneMatch('\"x\", \"abc\"', '\"abc\"')");
+    assert.ok(noneMatch('*', '"abc"'), "noneMatch('*', '\"abc\"')");
+    assert.ok(!noneMatch('"abd"', '"abc"'), "!noneMatch('\"abd\"', '\"abc\"')");
     const t = Date.UTC(2026, 0, 1, 12, 0, 0, 500);
-    assert.ok(notModifiedSince(new Date(Date.UTC(2026, 0, 1, 12)).toUTCString(), t));
-    assert.ok(!notModifiedSince(new Date(Date.UTC(2026, 0, 1, 11, 59, 59)).toUTCString(), t));
-    assert.ok(rangeStillValid(undefined, '"e"', t));
-    assert.ok(rangeStillValid('"e"', '"e"', t));
-    assert.ok(!rangeStillValid('W/"e"', '"e"', t));
-    assert.ok(!rangeStillValid('"f"', '"e"', t));
+    assert.ok(notModifiedSince(new Date(Date.UTC(2026, 0, 1, 12)).toUTCString(), t), "notModifiedSince(new Date(Date.UTC(2026, 0, 1, 12)).toUTCString(), t)");
+    assert.ok(!notModifiedSince(new Date(Date.UTC(2026, 0, 1, 11, 59, 59)).toUTCString(), t), "!notModifiedSince(new Date(Date.UTC(2026, 0, 1, 11, 59, 59)).toUTCString(), t)");
+    assert.ok(rangeStillValid(undefined, '"e"', t), "rangeStillValid(undefined, '\"e\"', t)");
+    assert.ok(rangeStillValid('"e"', '"e"', t), "rangeStillValid('\"e\"', '\"e\"', t)");
+    assert.ok(!rangeStillValid('W/"e"', '"e"', t), "!rangeStillValid('W/\"e\"', '\"e\"', t)");
+    assert.ok(!rangeStillValid('"f"', '"e"', t), "!rangeStillValid('\"f\"', '\"e\"', t)");
   });
 });
 
 describe('hot-object cache', () => {
-  const entry = (n: number) => ({ body: Buffer.alloc(n), contentType: 'image/jpeg', etag: `"${n}"`, lastModified: 0 });
+  const entry = (n: number) => ({ body: Buffer.alloc(n), contentType: 'image/jpeg', etag: `"${n}"`, lastModified: 0, headers: {} });
 
   test('evicts least recently used beyond the byte cap; refuses objects over the per-object cap', () => {
     const cache = new HotObjectCache(300, 150);
@@ -155,8 +155,8 @@ describe('hot-object cache', () => {
     cache.set('/c', entry(100), cache.epoch);
     cache.set('/d', entry(100), cache.epoch);
     assert.equal(cache.get('/b'), undefined, 'least recently used went first');
-    assert.ok(cache.get('/a') && cache.get('/d'));
-    assert.ok(cache.size.bytes <= 300);
+    assert.ok(cache.get('/a') && cache.get('/d'), "cache.get('/a') && cache.get('/d')");
+    assert.ok(cache.size.bytes <= 300, "cache.size.bytes <= 300");
     assert.equal(cache.set('/big', entry(151), cache.epoch), false);
   });
 
@@ -165,7 +165,7 @@ describe('hot-object cache', () => {
     for (const p of ['/fotos/u/full_1.jpg', '/fotos/u/thumbnail_1.jpg', '/profile-photos/u/photo_1.jpg']) cache.set(p, entry(10), cache.epoch);
     const before = cache.epoch;
     assert.equal(cache.invalidate(['/fotos/*']), 2);
-    assert.ok(cache.get('/profile-photos/u/photo_1.jpg'));
+    assert.ok(cache.get('/profile-photos/u/photo_1.jpg'), "cache.get('/profile-photos/u/photo_1.jpg')");
     assert.equal(cache.set('/fotos/u/full_1.jpg', entry(10), before), false, 'read before the invalidation');
     assert.equal(cache.get('/fotos/u/full_1.jpg'), undefined);
   });

@@ -73,9 +73,9 @@ describe('requestUpload', () => {
     assert.equal(a.method, 'PUT');
     assert.equal(a.expiresAt, new Date(clock.now() + 300_000).toISOString());
     assert.deepEqual(a.headers, { 'content-type': 'image/jpeg', 'content-length': '10' });
-    assert.ok(a.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/incoming/fotos/${U}/full_`));
+    assert.ok(a.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/incoming/fotos/${U}/full_`), "a.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/incoming/fotos/${U}/full_`)");
     const video = await media.requestUpload(U, 'VIDEO', 'video/mp4', 1000);
-    assert.ok(video.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/videos/${U}/video_`));
+    assert.ok(video.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/videos/${U}/video_`), "video.uploadUrl.startsWith(`http://127.0.0.1:4000/media/upload/videos/${U}/video_`)");
   });
 
   test('with the S3 store the upload URL is S3 presigned, for the quarantine key', async () => {
@@ -84,7 +84,7 @@ describe('requestUpload', () => {
     const url = new URL(ticket.uploadUrl);
     assert.equal(url.host, 'biihlivemedia.s3.eu-west-3.amazonaws.com');
     assert.match(url.pathname, new RegExp(`^/incoming/profile-photos/${U}/photo_\\d+\\.jpg$`));
-    assert.ok(url.searchParams.get('X-Amz-Signature'));
+    assert.ok(url.searchParams.get('X-Amz-Signature'), "url.searchParams.get('X-Amz-Signature')");
     assert.equal(url.searchParams.get('X-Amz-Expires'), '300');
     await s3.close();
   });
@@ -161,5 +161,5 @@ test('the URL-signing secret is generated once and kept', async () => {
   const first = await loadMediaSigningSecret(tables, config.tables.system, randomIds);
   const second = await loadMediaSigningSecret(tables, config.tables.system, randomIds);
   assert.equal(first.length, 32);
-  assert.ok(first.equals(second));
+  assert.ok(first.equals(second), "first.equals(second)");
 });

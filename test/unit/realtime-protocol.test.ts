@@ -100,7 +100,12 @@ describe('AppSync real-time protocol', () => {
   }
 
   test('bad or missing credentials: the upgrade succeeds, connection_init gets connection_error 401, then close', async () => {
-    for (const header of [{ host: h.host, 'x-api-key': 'da2-wrongwrongwrongwrongwrongwr' }, { host: h.host, Authorization: 'not-a-jwt' }, { host: h.host }]) {
+    const headers: Array<Record<string, string>> = [
+      { host: h.host, 'x-api-key': 'da2-wrongwrongwrongwrongwrongwr' },
+      { host: h.host, Authorization: 'not-a-jwt' },
+      { host: h.host },
+    ];
+    for (const header of headers) {
       const c = await h.connect(h.url, { header });
       const frame = await c.init();
       assert.equal(frame.type, 'connection_error');

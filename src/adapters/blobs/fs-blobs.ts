@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   BlobKeyError,
@@ -36,6 +36,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { checkContentType, checkLimit, checkPrefix, quoteEtag, resolveRange } from './common.ts';
 import { ObjectCreatedEmitter } from './events.ts';
+import { keysUnder } from './fs-list.ts';
 import type { EmbeddedUrlSigner } from './url-signer.ts';
 
 export interface FsBlobsOptions {
@@ -60,6 +61,8 @@ interface Meta {
 
 const INTERNAL = '.biilive';
 const CONSISTENCY_RETRIES = 5;
+/** Read chunk size: a 12-MP JPEG is read in ~10 chunks rather than ~40. */
+const READ_CHUNK = 256 * 1024;
 
 export class FsBlobs implements Blobs {
   readonly bucket: string;
@@ -268,13 +271,13 @@ export class FsBlobs implements Blobs {
     try {
       if (options.range) {
         const range = resolveRange(options.range, meta.size);
-        return { info, range, body: fh.createReadStream({ start: range.start, end: range.end }) };
+        return { info, range, body: fh.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK }) };
       }
       if (meta.size === 0) {
         await fh.close();
         return { info, body: Readable.from([]) };
       }
-      return { info, body: fh.createReadStream({ start: 0 }) };
+      return { info, body: fh.createReadStream({ start: 0, highWaterMark: READ_CHUNK }) };
     } catch (err) {
       await fh.close();
       throw err;
@@ -310,13 +313,7 @@ export class FsBlobs implements Blobs {
       after = Buffer.from(options.cursor, 'base64url').toString('utf8');
       if (!after.startsWith(prefix)) throw new BlobKeyError('invalid cursor');
     }
-    const slash = prefix.lastIndexOf('/');
-    const base = slash === -1 ? '' : prefix.slice(0, slash);
-    const keys: string[] = [];
-    await this.walk(base ? join(this.dir, base) : this.dir, (key) => {
-      if (key.startsWith(prefix) && (after === undefined || Buffer.compare(Buffer.from(key), Buffer.from(after)) > 0)) keys.push(key);
-    });
-    keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const keys = await keysUnder(this.dir, prefix, after);
     const items: BlobSummary[] = [];
     let last: string | undefined;
     for (const key of keys) {
@@ -327,23 +324,6 @@ export class FsBlobs implements Blobs {
     }
     const more = last !== undefined && keys.indexOf(last) < keys.length - 1;
     return { items, cursor: more ? Buffer.from(last!).toString('base64url') : undefined };
-  }
-
-  private async walk(dir: string, visit: (key: string) => void): Promise<void> {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      throw err;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await this.walk(path, visit);
-      else if (entry.isFile()) visit(relative(this.dir, path).split(sep).join('/'));
-    }
   }
 
   async presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest> {

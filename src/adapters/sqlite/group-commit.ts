@@ -11,6 +11,8 @@
  * - promises are settled only after COMMIT returned, so an acknowledged write is as durable as the
  *   synchronous setting makes a commit; when BEGIN or COMMIT fails (or SQLite dropped the
  *   transaction), every write of the batch is rejected and nothing of it is stored;
+ * - a write that failed on its own is told one event-loop turn after the commit (fairness, see
+ *   flush); successes are told at once;
  * - the transaction never spans an await or a timer: a flush is one synchronous call.
  * Works are synchronous functions that only touch this connection.
  */
@@ -74,10 +76,14 @@ export class GroupCommit {
     while (this.pending() > 0) this.flush();
   }
 
-  /** Drains, then refuses further writes. */
-  close(): void {
+  /**
+   * Drains, then refuses further writes. Resolves one turn later, once the failures told late (see
+   * flush) were delivered too: when close resolves, every write has its answer.
+   */
+  close(): Promise<void> {
     this.drain();
     this.closed = true;
+    return new Promise((ok) => setImmediate(ok));
   }
 
   private pending(): number {
@@ -169,10 +175,20 @@ export class GroupCommit {
       for (const op of batch) op.reject(lost.error);
       return;
     }
+    const failed: [Pending, unknown][] = [];
     batch.forEach((op, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(outcome.error);
+      else failed.push([op, outcome.error]);
     });
+    if (failed.length === 0) return;
+    const rejectAll = () => {
+      for (const [op, error] of failed) op.reject(error);
+    };
+    // Fairness under contention: a write that lost (typically its condition) learns it one turn
+    // later, so its immediate retry queues behind the writes that arrived in the meantime. Told at
+    // once, immediate retriers would win every batch and callers that back off could starve.
+    if (this.options.enabled) setImmediate(rejectAll);
+    else rejectAll();
   }
 }

@@ -330,8 +330,9 @@ class SqliteTables implements Tables {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.commits.close();
+    const settled = this.commits.close();
     this.db.close();
+    await settled;
   }
 
   private check(condition: Condition | undefined, old: Version | undefined): void {

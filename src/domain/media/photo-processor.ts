@@ -68,7 +68,7 @@ export class PhotoProcessor {
       object.body.destroy();
       return this.reject(uploadKey, 'too-large');
     }
-    const bytes = await readAll(object.body, maxBytes);
+    const bytes = await readAll(object.body, object.info.size, maxBytes);
 
     const size = profile ? s.profilePhotoSize : s.photoSize;
     const thumb = profile ? s.profileThumbnailSize : s.photoThumbnailSize;
@@ -132,16 +132,19 @@ export class PhotoProcessor {
   }
 }
 
-async function readAll(body: Readable, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+/** The whole body, into one buffer of the announced size; fails if it grows past `max`. */
+async function readAll(body: Readable, size: number, max: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
   for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
+    const buf = chunk as Buffer;
+    if (at + buf.length > Math.min(size, max)) {
       body.destroy();
-      throw new Error(`object grew past ${max} bytes while being read`);
+      throw new Error(`object changed while being read (more than ${size} bytes)`);
     }
-    chunks.push(chunk as Buffer);
+    buf.copy(out, at);
+    at += buf.length;
   }
-  return Buffer.concat(chunks, size);
+  if (at !== size) throw new Error(`object changed while being read (${at} of ${size} bytes)`);
+  return out;
 }

@@ -110,8 +110,9 @@ export class PresenceService {
     const expiresAt = this.deps.clock.now() + this.deps.heartbeatTtlMs;
     await this.deps.tables.put({ table: this.system, item: { pk: HEARTBEATS, sk: userId, expiresAt } });
     let state: PresenceChange | undefined;
+    // Not reported through onChange: the heartbeat mutation's result is itself published (@aws_subscribe).
     await this.enqueue(userId, async () => {
-      state = await this.markOnline(userId);
+      state = await this.markOnline(userId, false);
     });
     if (state) return state;
     const user = await this.deps.tables.get(this.deps.tableNames.users, { userId });
@@ -198,7 +199,7 @@ export class PresenceService {
   }
 
   /** Returns the new state if this call flipped the user online, undefined if they already were (or have no profile). */
-  private async markOnline(userId: string): Promise<PresenceChange | undefined> {
+  private async markOnline(userId: string, notify = true): Promise<PresenceChange | undefined> {
     try {
       const item = await this.deps.tables.update({
         table: this.deps.tableNames.users,
@@ -207,7 +208,7 @@ export class PresenceService {
         condition: { and: [{ exists: 'userId' }, { or: [{ notExists: 'isOnline' }, { attr: 'isOnline', op: '=', value: false }] }] },
       });
       const change = { userId, isOnline: true, lastSeen: typeof item.lastSeen === 'string' ? item.lastSeen : null };
-      this.deps.onChange(change);
+      if (notify) this.deps.onChange(change);
       return change;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedError) return undefined;

@@ -64,13 +64,47 @@ const SCAN_HEARTBEAT_MS = 60_000;
 export async function calculateRankings(deps: CalculateRankingsDeps, options: CalculateOptions): Promise<RankingsSummary> {
   const { date, onProgress } = options;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw badRequest('date must be YYYY-MM-DD');
-  const { tables, clock } = deps;
-  const table = deps.tableNames.rankings;
-  const runs = { tables, table, clock };
-  const started = performance.now();
+  const runs = { tables: deps.tables, table: deps.tableNames.rankings, clock: deps.clock };
   const snapshotId = newSnapshotId(date);
   await startRun(runs, snapshotId);
 
+  const phasesMs = { scan: 0, rank: 0, write: 0, prune: 0 };
+  const timed = async <T>(phase: keyof typeof phasesMs, work: () => T | Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      phasesMs[phase] = Math.round(performance.now() - start);
+    }
+  };
+  // The ranking lives only inside this block: it is garbage before the prune.
+  const { pointer, current, items } = await (async () => {
+    const population = await timed('scan', () => scanUsers(deps, snapshotId, onProgress));
+    onProgress?.({ phase: 'rank', done: population.size, total: population.size });
+    const ranked = await timed('rank', () => population.rank());
+    return timed('write', () => writeSnapshot(deps, ranked, snapshotId, date, onProgress));
+  })();
+
+  let deleted = 0;
+  const pruned = await timed('prune', () =>
+    prune(runs, date, deps.rankings.retentionDays, (n) => onProgress?.({ phase: 'prune', done: (deleted += n) })),
+  );
+  return {
+    snapshotId,
+    date,
+    current,
+    users: pointer.users,
+    countries: pointer.countries,
+    cities: pointer.cities,
+    items,
+    pruned,
+    durationMs: phasesMs.scan + phasesMs.rank + phasesMs.write + phasesMs.prune,
+    phasesMs,
+  };
+}
+
+async function scanUsers(deps: CalculateRankingsDeps, snapshotId: string, onProgress: CalculateOptions['onProgress']): Promise<Population> {
+  const { tables, clock } = deps;
   const population = new Population();
   let lastBeat = clock.now();
   let cursor: string | undefined;
@@ -81,24 +115,25 @@ export async function calculateRankings(deps: CalculateRankingsDeps, options: Ca
     onProgress?.({ phase: 'scan', done: population.size });
     if (clock.now() - lastBeat >= SCAN_HEARTBEAT_MS) {
       lastBeat = clock.now();
-      await heartbeat(tables, table, snapshotId, lastBeat);
+      await heartbeat(tables, deps.tableNames.rankings, snapshotId, lastBeat);
     }
   } while (cursor);
-  const scanned = performance.now();
+  return population;
+}
 
-  onProgress?.({ phase: 'rank', done: population.size, total: population.size });
-  const ranked = population.rank();
-  const rankedAt = performance.now();
-
+/** Writes every item of the snapshot, then flips the pointer to it (last). */
+async function writeSnapshot(deps: CalculateRankingsDeps, ranked: Ranked, snapshotId: string, date: string, onProgress: CalculateOptions['onProgress']) {
+  const { tables, clock } = deps;
+  const table = deps.tableNames.rankings;
   const buckets = Math.max(1, Math.ceil(ranked.size / USERS_PER_BUCKET));
-  const totalItems = countItems(ranked, buckets);
+  const total = countItems(ranked, buckets);
   const writer = new SnapshotWriter({
     tables,
     table,
     snapshotId,
     clock,
     faultInjector: deps.faultInjector,
-    onCommit: (done) => onProgress?.({ phase: 'write', done, total: totalItems }),
+    onCommit: (done) => onProgress?.({ phase: 'write', done, total }),
   });
   for (const item of snapshotItems(ranked, snapshotId, deps.levels, buckets)) await writer.add(item);
   await writer.flush();
@@ -114,29 +149,8 @@ export async function calculateRankings(deps: CalculateRankingsDeps, options: Ca
     cities: ranked.cities.length,
   };
   await deps.faultInjector?.({ phase: 'flip', snapshotId });
-  const current = await completeRun(runs, pointer);
-  const written = performance.now();
-
-  let deleted = 0;
-  const pruned = await prune(runs, date, deps.rankings.retentionDays, (n) => onProgress?.({ phase: 'prune', done: (deleted += n) }));
-  const end = performance.now();
-  return {
-    snapshotId,
-    date,
-    current,
-    users: ranked.size,
-    countries: ranked.countries.length,
-    cities: ranked.cities.length,
-    items: writer.items,
-    pruned,
-    durationMs: Math.round(end - started),
-    phasesMs: {
-      scan: Math.round(scanned - started),
-      rank: Math.round(rankedAt - scanned),
-      write: Math.round(written - rankedAt),
-      prune: Math.round(end - written),
-    },
-  };
+  const current = await completeRun({ tables, table, clock }, pointer);
+  return { pointer, current, items: writer.items };
 }
 
 async function heartbeat(tables: Tables, table: string, snapshotId: string, now: number): Promise<void> {

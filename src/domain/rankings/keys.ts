@@ -69,7 +69,8 @@ export function decodeCursor(token: string): RankingCursor | undefined {
       Number.isSafeInteger(c.r) &&
       (c.r as number) >= 1 &&
       Number.isSafeInteger(c.c) &&
-      (c.c as number) >= 1;
+      (c.c as number) >= 10 &&
+      (c.c as number) <= 10_000;
     return ok ? (c as RankingCursor) : undefined;
   } catch {
     return undefined;

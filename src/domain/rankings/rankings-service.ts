@@ -91,8 +91,9 @@ export class RankingsService {
     return readPointer(await this.tables.get(this.table, POINTER_KEY)) ?? null;
   }
 
-  async getRankings(query: RankingsQuery): Promise<RankingPage> {
-    const scope = requireScope(query?.scope);
+  async getRankings(input: RankingsQuery): Promise<RankingPage> {
+    const query: Partial<RankingsQuery> = input ?? {};
+    const scope = requireScope(query.scope);
     const suffix = this.scopeSuffix(scope, query.pais, query.ciudad);
     const limit = pageSize(query.limit, this.limits);
     const empty: RankingPage = { date: null, scope, pais: null, ciudad: null, total: 0, items: [] };
@@ -156,7 +157,10 @@ export class RankingsService {
     const last = Math.floor((from + limit - 2) / chunkSize);
     const keys = [];
     for (let c = first; c <= last; c++) keys.push(chunkKey(partition, c));
-    const chunks = new Map((await this.tables.batchGet(this.table, keys)).map((item) => [item.sk, item]));
+    const chunks = new Map<unknown, Item>();
+    for (let i = 0; i < keys.length; i += 100) {
+      for (const item of await this.tables.batchGet(this.table, keys.slice(i, i + 100))) chunks.set(item.sk, item);
+    }
     const head = chunks.get(keys[0].sk);
     if (!head) return undefined;
     const total = Number(head.total);

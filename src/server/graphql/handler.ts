@@ -5,6 +5,8 @@ import type { TokenVerifier } from '../../domain/identity/contracts.ts';
 import type { UsersService } from '../../domain/users/users-service.ts';
 import type { SocialService } from '../../domain/social/social-service.ts';
 import type { ChatService } from '../../domain/chat/chat-service.ts';
+import type { GraphQLSchema } from 'graphql';
+import type { ApiServices } from '../../api/operation.ts';
 import type { Logger } from '../../ports/logger.ts';
 import type { RequestContext } from '../../api/context.ts';
 import { buildExecutableSchema, type BuildOptions } from '../../api/executable-schema.ts';
@@ -25,6 +27,10 @@ export interface GraphqlHandlerDeps {
   social?: SocialService;
   /** Omitted: the chat operations answer UnsupportedOperation. */
   chat?: ChatService;
+  /** Omitted: heartbeat answers UnsupportedOperation. */
+  presence?: ApiServices['presence'];
+  /** Sees the executable schema once built (the realtime layer wires mutation publishing and shares it). */
+  extendSchema?: (schema: GraphQLSchema) => void;
   metrics: ServerMetrics;
   log: Logger;
   /** Another SDL / operation list (tests of the hardening rules on deeper schemas). */
@@ -44,7 +50,11 @@ const VALIDATION = 'ValidationError';
 export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
   const { config, metrics, log } = deps;
   const { limits } = config;
-  const schema = buildExecutableSchema({ users: deps.users, social: deps.social, chat: deps.chat, limits }, deps.schemaOptions);
+  const schema = buildExecutableSchema(
+    { users: deps.users, social: deps.social, chat: deps.chat, presence: deps.presence, limits },
+    deps.schemaOptions,
+  );
+  deps.extendSchema?.(schema);
   const documents = new DocumentCache(
     schema,
     validationRules({ limits, noIntrospection: config.production }),

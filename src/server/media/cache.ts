@@ -11,6 +11,8 @@ export interface CachedObject {
   contentType: string;
   etag: string;
   lastModified: number;
+  /** The full 200 response headers, built once at fill time (the hot path only writes them). */
+  headers: Record<string, string>;
 }
 
 export class HotObjectCache {

@@ -22,7 +22,7 @@ import type { Logger } from '../../ports/logger.ts';
 import { DOWNLOAD, behaviourFor } from './behaviours.ts';
 import { HotObjectCache } from './cache.ts';
 import { sendS3Error } from './s3-errors.ts';
-import { serveObject } from './serve.ts';
+import { serveFromCache, serveObject } from './serve.ts';
 import { handleUpload, isUploadKey } from './upload.ts';
 
 export interface MediaHandlerDeps {
@@ -93,6 +93,10 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
     if (!behaviour && !isUpload && !isDownload) return undefined;
     const routeName = behaviour ? 'cdn' : isUpload ? 'upload' : 'download';
     const method = req.method ?? 'GET';
+    // Hot path: a cached object under a path that needs no decoding.
+    if (behaviour?.cacheable && (method === 'GET' || method === 'HEAD') && !path.includes('%') && serveFromCache(req, res, cache, behaviour, path)) {
+      return routeName;
+    }
 
     const key = keyOf(behaviour ? path.slice(1) : path.slice(isUpload ? UPLOAD.length : DOWNLOAD.prefix.length));
     if (key === undefined) {

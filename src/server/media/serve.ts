@@ -23,7 +23,7 @@ export interface ServeContext {
 
 type Meta = Pick<BlobInfo, 'size' | 'etag' | 'lastModified' | 'contentType'>;
 
-function headers(ctx: ServeContext, meta: Meta): Record<string, string> {
+function headers(ctx: Pick<ServeContext, 'behaviour' | 'extraHeaders'>, meta: Meta): Record<string, string> {
   return {
     'content-type': ctx.behaviour.contentType(meta.contentType),
     etag: meta.etag,
@@ -36,7 +36,7 @@ function headers(ctx: ServeContext, meta: Meta): Record<string, string> {
 }
 
 /** 304 when the client's copy is current. */
-function notModified(req: IncomingMessage, res: ServerResponse, ctx: ServeContext, meta: Meta): boolean {
+function notModified(req: IncomingMessage, res: ServerResponse, ctx: Pick<ServeContext, 'behaviour' | 'extraHeaders'>, meta: Meta): boolean {
   const inm = req.headers['if-none-match'];
   const fresh = inm !== undefined ? noneMatch(inm, meta.etag) : notModifiedSince(req.headers['if-modified-since'], meta.lastModified);
   if (!fresh) return false;
@@ -55,7 +55,24 @@ function rangeNotSatisfiable(req: IncomingMessage, res: ServerResponse, size: nu
   sendS3Error(req, res, 416, 'InvalidRange', 'The requested range is not satisfiable', {}, { 'content-range': `bytes */${size}` });
 }
 
-function sendCached(req: IncomingMessage, res: ServerResponse, ctx: ServeContext, entry: CachedObject) {
+/**
+ * Serves `path` from the cache if it is there (a plain GET/HEAD is one writeHead of prebuilt
+ * headers); false on a miss. Only validated keys are ever cached, so callers may try this first.
+ */
+export function serveFromCache(req: IncomingMessage, res: ServerResponse, cache: HotObjectCache, behaviour: Behaviour, path: string): boolean {
+  const entry = cache.get(path);
+  if (!entry) return false;
+  const h = req.headers;
+  if (h.range === undefined && h['if-none-match'] === undefined && h['if-modified-since'] === undefined) {
+    res.writeHead(200, entry.headers);
+    res.end(req.method === 'HEAD' ? undefined : entry.body);
+  } else {
+    sendCached(req, res, { behaviour, path } as ServeContext, entry);
+  }
+  return true;
+}
+
+function sendCached(req: IncomingMessage, res: ServerResponse, ctx: Pick<ServeContext, 'behaviour' | 'extraHeaders'>, entry: CachedObject) {
   const meta = { size: entry.body.length, etag: entry.etag, lastModified: entry.lastModified, contentType: entry.contentType };
   if (notModified(req, res, ctx, meta)) return;
   const h = headers(ctx, meta);
@@ -89,8 +106,7 @@ function resolve(range: ByteRange, size: number): { start: number; end: number }
 
 export async function serveObject(req: IncomingMessage, res: ServerResponse, ctx: ServeContext): Promise<void> {
   const cache = ctx.behaviour.cacheable ? ctx.cache : undefined;
-  const hit = cache?.get(ctx.path);
-  if (hit) return sendCached(req, res, ctx, hit);
+  if (cache && serveFromCache(req, res, cache, ctx.behaviour, ctx.path)) return;
 
   const epoch = cache?.epoch ?? 0;
   const head = req.method === 'HEAD' ? await ctx.blobs.head(ctx.key) : undefined;
@@ -124,7 +140,14 @@ export async function serveObject(req: IncomingMessage, res: ServerResponse, ctx
       const { info, body } = object;
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(chunk as Buffer);
-      const entry: CachedObject = { body: Buffer.concat(chunks), contentType: info.contentType, etag: info.etag, lastModified: info.lastModified };
+      const bytes = Buffer.concat(chunks);
+      const entry: CachedObject = {
+        body: bytes,
+        contentType: info.contentType,
+        etag: info.etag,
+        lastModified: info.lastModified,
+        headers: { ...headers(ctx, info), 'content-length': String(bytes.length) },
+      };
       cache.set(ctx.path, entry, epoch);
       return sendCached(req, res, ctx, entry);
     }
