@@ -5,10 +5,11 @@
  * and NORMAL. Baseline in the same run: raw better-sqlite3, one single-statement INSERT per
  * transaction, same synchronous setting. Files live under the OS temp dir (or BENCH_DIR): put it
  * on the disk the server would use, as fsync cost is the point.
- * fsync latency on shared disks is noisy, so every cell runs `repeats` times, interleaved, and the
- * median is reported.
- * Prints one JSON object.   node --import tsx bench/sqlite-writes.ts [seconds per cell] [N,N,...] [repeats]
+ * fsync latency on shared disks is noisy, so every cell runs `repeats` times, interleaved (before
+ * and after alternate which goes first), and the median is reported, with the process CPU per
+ * write (overhead, less sensitive to other load on the host).
  * The "before" figures use the adapter's `groupCommit: false` option (kept for this comparison).
+ * Prints one JSON object.   node --import tsx bench/sqlite-writes.ts [seconds per cell] [N,N,...] [repeats]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
