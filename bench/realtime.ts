@@ -146,8 +146,10 @@ try {
     reply();
   });
 
-  const a = results.appsync as { fromResponseMs: { p50: number; p99: number } };
-  const b = results.baseline as { fromResponseMs: { p50: number; p99: number } };
+  type Fan = { fromResponseMs: { p50: number; p99: number }; fromRequestMs: { p50: number; p99: number } };
+  const a = results.appsync as Fan;
+  const b = results.baseline as Fan;
+  const ratio = (x: number, y: number) => +(x / Math.max(y, 0.001)).toFixed(2);
   const last = capacity.at(-1) ?? {};
   console.log(
     JSON.stringify(
@@ -157,7 +159,10 @@ try {
         fanout: {
           appsync: results.appsync,
           baseline: { what: 'bare ws server broadcasting each POSTed frame to plain sockets', ...(results.baseline as object) },
-          ratio: { p50: +(a.fromResponseMs.p50 / Math.max(b.fromResponseMs.p50, 0.001)).toFixed(2), p99: +(a.fromResponseMs.p99 / Math.max(b.fromResponseMs.p99, 0.001)).toFixed(2) },
+          ratio: {
+            fromResponse: { p50: ratio(a.fromResponseMs.p50, b.fromResponseMs.p50), p99: ratio(a.fromResponseMs.p99, b.fromResponseMs.p99) },
+            fromRequest: { p50: ratio(a.fromRequestMs.p50, b.fromRequestMs.p50), p99: ratio(a.fromRequestMs.p99, b.fromRequestMs.p99) },
+          },
         },
         capacity: { idleServerRssMb: idleRss, steps: capacity, held: last.open, rssPer1000Mb: last.rssPer1000Mb },
       },

@@ -1,5 +1,6 @@
-// Baseline for the realtime bench: a bare `ws` server; POST /publish broadcasts the body, as is,
-// to every connected socket, then answers 200.
+/* global setImmediate */
+// Baseline for the realtime bench: a bare `ws` server; POST /publish answers 200, then broadcasts
+// the body, as is, to every connected socket.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -9,9 +10,13 @@ const server = createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString();
-    for (const ws of sockets) ws.send(body);
+    // Answer first, then broadcast: the order the embedded server uses (a mutation's response
+    // never waits for its subscribers), so "from response" means the same on both sides.
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
     res.end('{}');
+    setImmediate(() => {
+      for (const ws of sockets) ws.send(body);
+    });
   });
 });
 server.on('upgrade', (req, socket, head) =>

@@ -96,10 +96,9 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   });
 
   // Real time: one broker per replica; the bus carries events between replicas (memory = this process only).
+  // The closures below reach `broker` only once requests and presence run, i.e. after it exists.
   const replicaId = ids.uuid();
   const bus = await openBus(config, log.child({ component: 'bus' }));
-  let broker: SubscriptionBroker | undefined;
-  let apiSchema: GraphQLSchema | undefined;
   const presence = new PresenceService({
     tables,
     tableNames: config.tables,
@@ -108,8 +107,26 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     replicaId,
     ttlMs: config.realtime.presenceTtlMs,
     heartbeatTtlMs: config.realtime.heartbeatTtlMs,
-    onChange: (change) => broker?.publish('onPresenceChanged', change),
+    onChange: (change) => broker.publish('onPresenceChanged', change),
   });
+  let apiSchema: GraphQLSchema | undefined;
+  const graphql = createGraphqlHandler({
+    config,
+    apiKey: installation.apiKey,
+    verifier: identity,
+    users,
+    social,
+    chat,
+    presence,
+    metrics,
+    log: log.child({ component: 'graphql' }),
+    extendSchema: (schema) => {
+      apiSchema = schema;
+      attachPublishers(schema, (mutation, payload) => broker.publishMutation(mutation, payload));
+    },
+  });
+  const broker = new SubscriptionBroker({ schema: apiSchema!, bus, origin: replicaId, log: log.child({ component: 'realtime' }) });
+  await broker.start();
 
   server.on(
     'request',
@@ -118,28 +135,12 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       metrics,
       bodyLimit: config.limits.bodyBytes,
       cognito: createCognitoHandler({ identity, log: log.child({ component: 'cognito' }) }),
-      graphql: createGraphqlHandler({
-        config,
-        apiKey: installation.apiKey,
-        verifier: identity,
-        users,
-        social,
-        chat,
-        presence,
-        metrics,
-        log: log.child({ component: 'graphql' }),
-        extendSchema: (schema) => {
-          apiSchema = schema;
-          attachPublishers(schema, (mutation, payload) => broker?.publishMutation(mutation, payload));
-        },
-      }),
+      graphql,
       wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
       isReady: () => ready,
     }),
   );
 
-  broker = new SubscriptionBroker({ schema: apiSchema!, bus, origin: replicaId, log: log.child({ component: 'realtime' }) });
-  await broker.start();
   await presence.start();
   const realtime = createRealtimeServer({
     config,
@@ -175,7 +176,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       // Sockets first (their users' presence is released), then presence, then the bus.
       await realtime.close();
       await presence.stop();
-      await broker?.close();
+      await broker.close();
       await bus.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -243,13 +243,12 @@ describe('authorization matrix: social and chat operations over HTTP', () => {
     ]);
   });
 
-  test('heartbeat is declared for the realtime layer: user pool only, not served over HTTP yet', async () => {
-    const query = 'mutation { heartbeat { userId isOnline lastSeen } }';
+  test('heartbeat: user pool only, marks the caller online', async () => {
+    const query = 'mutation { heartbeat { userId isOnline } }';
     assert.equal((await gql(query, null, 'none')).status, 401);
     assert.equal((await gql(query, null, 'key')).json.errors?.[0]?.errorType, 'Unauthorized');
     const byUser = await gql(query, null, 'ana');
-    assert.equal(byUser.json.data, null);
-    assert.equal(byUser.json.errors?.[0]?.errorType, 'UnsupportedOperation');
+    assert.deepEqual(byUser.json, { data: { heartbeat: { userId: ids.ana, isOnline: true } } });
   });
 
   test('subscriptions are refused over HTTP for every credential', async () => {

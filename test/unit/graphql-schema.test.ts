@@ -24,7 +24,9 @@ describe('schema.graphql', () => {
   test('every registered operation is declared in the schema (the rest is checked against docs/support-matrix.md)', () => {
     const schema = buildExecutableSchema(services);
     const declared = new Set(
-      [schema.getQueryType(), schema.getMutationType()].flatMap((t) => Object.keys(t?.getFields() ?? {}).map((f) => `${t!.name}.${f}`)),
+      [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) =>
+        Object.keys(t?.getFields() ?? {}).map((f) => `${t!.name}.${f}`),
+      ),
     );
     for (const o of operations) assert.ok(declared.has(`${o.type}.${o.field}`), `${o.type}.${o.field}`);
   });

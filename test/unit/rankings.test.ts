@@ -133,7 +133,8 @@ let clock: ManualClock;
 let rankings: RankingsService;
 
 async function run(date: string, faultInjector?: RankingsFaultInjector) {
-  const fn = createCalculateRankings({ tables, tableNames: names, config, clock, faultInjector });
+  // Small transactions: a run is many batches, so a crash can land in the middle.
+  const fn = createCalculateRankings({ tables, tableNames: names, config, clock, faultInjector, itemsPerBatch: 8 });
   return fn.handler(scheduledEvent(new Date(`${date}T00:00:00Z`)));
 }
 
@@ -255,6 +256,7 @@ describe('CalculateRankings', () => {
     assert.equal(summary.users, 3000);
     assert.equal(summary.current, true);
     assert.equal(summary.date, '2026-01-01');
+    assert.ok(summary.items >= 60 && summary.items <= 72, `${summary.items} items`); // the crash test counts on it
     const expected = expectedRankings(population);
     assert.equal(summary.countries, expected.byCountry.size);
     assert.equal(summary.cities, expected.byCity.size);
@@ -281,10 +283,10 @@ describe('CalculateRankings', () => {
     const changed = population.map((u, i) => (i % 3 === 0 ? { ...u, puntos: 1000 + i } : u));
     await putAll(tables, changed);
     clock.advance(86_400_000);
-    // 3000 users make about 120 snapshot items: two batches. Die before the second commits.
+    // 3000 users make about 65 snapshot items, 9 batches of 8: die before the 5th commits.
     await assert.rejects(
       run('2026-01-02', (point) => {
-        if (point.phase === 'batch' && point.batch === 1) throw new Error('injected crash');
+        if (point.phase === 'batch' && point.batch === 4) throw new Error('injected crash');
       }),
       /injected crash/,
     );

@@ -115,9 +115,12 @@ describe('presence', () => {
     clock.advance(TTL / 2);
     await survivor.tick();
     assert.equal((await user('dee')).isOnline, true, 'not yet expired');
+    const lastRenewal = clock.now() - TTL / 2;
     clock.advance(TTL);
     await survivor.tick();
     assert.equal((await user('dee')).isOnline, false);
+    // Last seen when the crashed replica last proved alive, not when the sweep noticed.
+    assert.equal((await user('dee')).lastSeen, new Date(lastRenewal).toISOString());
     assert.equal((await user('eve')).isOnline, true);
     const leftovers = await tables.query({ table: names.system, partition: 'PRESENCE#HOLDER#crash' });
     assert.equal(leftovers.items.length, 0);

@@ -124,7 +124,9 @@ export class GroupCommit {
 
   private take(): Pending | undefined {
     if (this.head >= this.queue.length) return undefined;
-    const op = this.queue[this.head++];
+    const op = this.queue[this.head];
+    // Drop the slot's reference now: a long burst must not keep every settled write alive.
+    this.queue[this.head++] = undefined as unknown as Pending;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;

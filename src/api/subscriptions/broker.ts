@@ -128,11 +128,6 @@ export class SubscriptionBroker {
     return { subscriptions, ...this.counters };
   }
 
-  /** True when some mutation or direct publish can reach `field` (a declared subscription field). */
-  hasSubscriptionField(field: string): boolean {
-    return !!this.subscriptionType?.getFields()[field];
-  }
-
   /**
    * Opens a subscription for a validated subscription document: coerces the variables, runs the
    * subscription field's resolver (AppSync's subscription resolver: field auth and ownership

@@ -107,8 +107,8 @@ export class PresenceService {
 
   /** The `heartbeat` mutation: keeps the user online for heartbeatTtlMs without a connection. */
   async heartbeat(userId: string): Promise<PresenceChange> {
-    const expiresAt = this.deps.clock.now() + this.deps.heartbeatTtlMs;
-    await this.deps.tables.put({ table: this.system, item: { pk: HEARTBEATS, sk: userId, expiresAt } });
+    const now = this.deps.clock.now();
+    await this.deps.tables.put({ table: this.system, item: { pk: HEARTBEATS, sk: userId, expiresAt: now + this.deps.heartbeatTtlMs, at: now } });
     let state: PresenceChange | undefined;
     // Not reported through onChange: the heartbeat mutation's result is itself published (@aws_subscribe).
     await this.enqueue(userId, async () => {
@@ -167,10 +167,13 @@ export class PresenceService {
     await this.deps.tables.delete({ table: this.system, key: { pk: holderPartition(this.deps.replicaId), sk: userId } });
   }
 
-  /** Offline unless someone other than `excluded` still holds the user; re-checked after writing. */
-  private async settle(userId: string, excluded: string | undefined): Promise<void> {
+  /**
+   * Offline unless someone other than `excluded` still holds the user; re-checked after writing.
+   * `lastSeenAt`: when the user was last known present (a dead replica's last renewal), default now.
+   */
+  private async settle(userId: string, excluded: string | undefined, lastSeenAt?: number): Promise<void> {
     if (await this.heldElsewhere(userId, excluded)) return;
-    const went = await this.markOffline(userId);
+    const went = await this.markOffline(userId, lastSeenAt);
     if (went && (await this.heldElsewhere(userId, excluded))) await this.markOnline(userId);
   }
 
@@ -216,8 +219,8 @@ export class PresenceService {
     }
   }
 
-  private async markOffline(userId: string): Promise<boolean> {
-    const lastSeen = new Date(this.deps.clock.now()).toISOString();
+  private async markOffline(userId: string, at = this.deps.clock.now()): Promise<boolean> {
+    const lastSeen = new Date(at).toISOString();
     try {
       await this.deps.tables.update({
         table: this.deps.tableNames.users,
@@ -239,13 +242,14 @@ export class PresenceService {
    */
   private async renew(): Promise<void> {
     if (this.stopped) return;
-    const expiresAt = this.deps.clock.now() + this.deps.ttlMs;
+    const renewedAt = this.deps.clock.now();
+    const expiresAt = renewedAt + this.deps.ttlMs;
     const key = { pk: REPLICAS, sk: this.deps.replicaId };
     try {
-      await this.deps.tables.update({ table: this.system, key, set: { expiresAt }, condition: { exists: 'pk' } });
+      await this.deps.tables.update({ table: this.system, key, set: { expiresAt, renewedAt }, condition: { exists: 'pk' } });
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedError)) throw err;
-      await this.deps.tables.put({ table: this.system, item: { ...key, expiresAt } });
+      await this.deps.tables.put({ table: this.system, item: { ...key, expiresAt, renewedAt } });
       for (const userId of this.counts.keys()) void this.enqueue(userId, () => this.acquire(userId)).catch(() => undefined);
     }
   }
@@ -261,7 +265,8 @@ export class PresenceService {
         const page = await this.deps.tables.query({ table: this.system, partition: holderPartition(id), cursor, limit: 100 });
         for (const held of page.items) {
           const userId = String(held.sk);
-          await this.enqueue(userId, () => this.settle(userId, id));
+          // Last known present: the dead replica's last renewal.
+          await this.enqueue(userId, () => this.settle(userId, id, Number(replica.renewedAt) || undefined));
           await this.deps.tables.delete({ table: this.system, key: { pk: holderPartition(id), sk: userId } });
         }
         cursor = page.cursor;
@@ -294,7 +299,7 @@ export class PresenceService {
           if (err instanceof ConditionalCheckFailedError) continue; // renewed meanwhile
           throw err;
         }
-        await this.enqueue(userId, () => this.settle(userId, undefined));
+        await this.enqueue(userId, () => this.settle(userId, undefined, Number(beat.at) || undefined));
       }
       cursor = page.cursor;
     } while (cursor);

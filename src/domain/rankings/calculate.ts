@@ -26,6 +26,8 @@ export interface CalculateRankingsDeps {
   levels: LevelThresholds;
   rankings: Pick<Config['rankings'], 'retentionDays' | 'scanPageSize'>;
   faultInjector?: RankingsFaultInjector;
+  /** Snapshot items per write transaction (default and maximum 98). */
+  itemsPerBatch?: number;
 }
 
 export interface RankingsProgress {
@@ -133,6 +135,7 @@ async function writeSnapshot(deps: CalculateRankingsDeps, ranked: Ranked, snapsh
     snapshotId,
     clock,
     faultInjector: deps.faultInjector,
+    itemsPerBatch: deps.itemsPerBatch,
     onCommit: (done) => onProgress?.({ phase: 'write', done, total }),
   });
   for (const item of snapshotItems(ranked, snapshotId, deps.levels, buckets)) await writer.add(item);

@@ -9,9 +9,9 @@ export type RankingScope = 'GLOBAL' | 'COUNTRY' | 'CITY';
 export const SCOPES: readonly RankingScope[] = ['GLOBAL', 'COUNTRY', 'CITY'];
 
 /** Ranks per chunk item; a page of up to 100 rows reads at most two chunks. */
-export const CHUNK_SIZE = 100;
+export const CHUNK_SIZE = 200;
 /** Users per rank-lookup bucket, on average. */
-export const USERS_PER_BUCKET = 100;
+export const USERS_PER_BUCKET = 200;
 
 export const POINTER_KEY = { pk: 'CURRENT', sk: 'CURRENT' } as const;
 export const RUNS_PK = 'RUNS';

@@ -26,6 +26,8 @@ export interface SnapshotWriterOptions {
   faultInjector?: RankingsFaultInjector;
   /** After each commit: data items written so far. */
   onCommit?: (items: number) => void;
+  /** Data items per transaction, 1..ITEMS_PER_BATCH (default). */
+  itemsPerBatch?: number;
 }
 
 export class SnapshotWriter {
@@ -41,7 +43,7 @@ export class SnapshotWriter {
 
   async add(item: Item): Promise<void> {
     this.pending.push(item);
-    if (this.pending.length >= ITEMS_PER_BATCH) await this.flush();
+    if (this.pending.length >= Math.min(ITEMS_PER_BATCH, Math.max(1, this.o.itemsPerBatch ?? ITEMS_PER_BATCH))) await this.flush();
   }
 
   async flush(): Promise<void> {

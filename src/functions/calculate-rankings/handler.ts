@@ -24,6 +24,8 @@ export interface CalculateRankingsDeps {
   clock?: Clock;
   /** Test hook: throwing simulates a crash before a commit (see snapshot-writer.ts). */
   faultInjector?: RankingsFaultInjector;
+  /** Snapshot items per write transaction (default and maximum 98). */
+  itemsPerBatch?: number;
 }
 
 export interface CalculateRankings {
@@ -42,6 +44,7 @@ export function createCalculateRankings(deps: CalculateRankingsDeps): CalculateR
           levels: deps.config.points.levels,
           rankings: deps.config.rankings,
           faultInjector: deps.faultInjector,
+          itemsPerBatch: deps.itemsPerBatch,
         },
         { date, onProgress: options.onProgress },
       );
