@@ -2,6 +2,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Config } from '../config/schema.ts';
 import type { ChatService } from '../domain/chat/chat-service.ts';
 import type { PresenceService } from '../domain/presence/presence-service.ts';
+import type { PointsService } from '../domain/points/points-service.ts';
+import type { RankingsService } from '../domain/rankings/rankings-service.ts';
 import type { SocialService } from '../domain/social/social-service.ts';
 import type { UsersService } from '../domain/users/users-service.ts';
 import type { RequestContext } from './context.ts';
@@ -16,6 +18,10 @@ export interface ApiServices {
   chat: ChatService;
   /** Only what the API calls: the heartbeat mutation. */
   presence: Pick<PresenceService, 'heartbeat'>;
+  /** awardPoints (admin group). */
+  points: Pick<PointsService, 'award'>;
+  /** getRankings, myRank: reads of the current snapshot. */
+  rankings: Pick<RankingsService, 'getRankings' | 'myRank'>;
   limits: Config['limits'];
 }
 

@@ -1,6 +1,8 @@
 import type { Operation } from './operation.ts';
+import { awardPoints } from './resolvers/awardPoints.ts';
 import { followUser } from './resolvers/followUser.ts';
 import { getUser } from './resolvers/getUser.ts';
+import { getRankings } from './resolvers/getRankings.ts';
 import { getUserByNickname } from './resolvers/getUserByNickname.ts';
 import { heartbeat } from './resolvers/heartbeat.ts';
 import { isFollowing } from './resolvers/isFollowing.ts';
@@ -10,6 +12,7 @@ import { listFollowing } from './resolvers/listFollowing.ts';
 import { listMessages } from './resolvers/listMessages.ts';
 import { markConversationRead } from './resolvers/markConversationRead.ts';
 import { me } from './resolvers/me.ts';
+import { myRank } from './resolvers/myRank.ts';
 import { onMessageReceived } from './resolvers/onMessageReceived.ts';
 import { onNewFollower } from './resolvers/onNewFollower.ts';
 import { onPresenceChanged } from './resolvers/onPresenceChanged.ts';
@@ -43,6 +46,10 @@ export const operations: readonly Operation[] = [
   listMessages,
   listConversations,
   markConversationRead,
+  // points, rankings
+  awardPoints,
+  getRankings,
+  myRank,
   // real time
   heartbeat,
   onMessageReceived,

@@ -1,5 +1,5 @@
 /**
- * Presence items in the system table (pk/sk), documented with the table in src/domain/tables.ts:
+ * Presence items in the system table (pk/sk):
  * - pk "PRESENCE#REPLICA", sk replicaId: expiresAt, renewedAt (epoch ms), renewed every third of the ttl;
  * - pk "PRESENCE#HOLDER#<replicaId>", sk userId: since (epoch ms), one per user the replica holds;
  * - pk "PRESENCE#HEARTBEAT", sk userId: expiresAt, at (epoch ms), from the heartbeat mutation.

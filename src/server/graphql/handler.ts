@@ -29,6 +29,10 @@ export interface GraphqlHandlerDeps {
   chat?: ChatService;
   /** Omitted: heartbeat answers UnsupportedOperation. */
   presence?: ApiServices['presence'];
+  /** Omitted: awardPoints answers UnsupportedOperation. */
+  points?: ApiServices['points'];
+  /** Omitted: getRankings and myRank answer UnsupportedOperation. */
+  rankings?: ApiServices['rankings'];
   /** Sees the executable schema once built (the realtime layer wires mutation publishing and shares it). */
   extendSchema?: (schema: GraphQLSchema) => void;
   metrics: ServerMetrics;
@@ -51,7 +55,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
   const { config, metrics, log } = deps;
   const { limits } = config;
   const schema = buildExecutableSchema(
-    { users: deps.users, social: deps.social, chat: deps.chat, presence: deps.presence, limits },
+    { users: deps.users, social: deps.social, chat: deps.chat, presence: deps.presence, points: deps.points, rankings: deps.rankings, limits },
     deps.schemaOptions,
   );
   deps.extendSchema?.(schema);
