@@ -6,6 +6,8 @@ import { registerInfo } from './commands/info.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerPoints } from './commands/points.ts';
+import { registerRankings } from './commands/rankings.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
   registerUsers(program);
   registerDb(program);
   registerDoctor(program);
+  registerPoints(program);
+  registerRankings(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -27,9 +27,11 @@ export const configSchema = z
   .object({
     /** HTTP port of the one server (GraphQL, realtime, identity, media, metrics). 0 = any free port. */
     port: int(0, 65535).default(4000),
+    /** Interface to listen on; 127.0.0.1 keeps the embedded server private to this machine. */
     host: z.string().min(1).default('127.0.0.1'),
     /** Holds the SQLite file and media folder in embedded mode. */
     dataDir: z.string().min(1).default('./data'),
+    /** AWS region reported to clients; also the prefix of the user pool id (Amplify parses it). */
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-3').default('eu-west-3'),
     /** Public base URL clients use (behind a proxy); default http://host:port. */
     publicUrl: z.string().url().optional(),
@@ -39,12 +41,15 @@ export const configSchema = z
     production: bool.default(false),
     /** Development: confirm sign-ups immediately. */
     autoConfirm: bool.default(false),
+    /** pino level of the JSON logs on stderr. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Tables backend: sqlite (embedded, one file in dataDir) or dynamodb (any DynamoDB API). */
     store: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
     sqlite: z
       .object({
         /** FULL: acknowledged writes survive power loss; NORMAL: survive process crashes only. */
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+        /** How long a write waits for another process's write lock before failing. */
         busyTimeoutMs: int(0, 60_000).default(5000),
       })
       .prefault({}),
@@ -61,11 +66,17 @@ export const configSchema = z
       .prefault({}),
     tables: z
       .object({
+        /** Seed table of profiles. */
         users: z.string().min(3).default('BIILIVEDB-USERS'),
+        /** Seed table of follow edges (stream on). */
         social: z.string().min(3).default('BIIHLIVE-SOCIAL-V2'),
+        /** Seed table of 1:1 messages, inbox summaries. */
         chats: z.string().min(3).default('BIILIVEDB-CHATS'),
+        /** Nickname uniqueness claims. */
         nicknames: z.string().min(3).default('BIILIVE-NICKNAMES'),
+        /** The Cognito-compatible user pool's state. */
         identity: z.string().min(3).default('BIILIVE-IDENTITY'),
+        /** Installation ids, keys, checkpoints, leases, presence. */
         system: z.string().min(3).default('BIILIVE-SYSTEM'),
         /** Added by media: gallery photo records (src/domain/tables.ts). */
         photos: z.string().min(3).default('BIILIVE-PHOTOS'),
@@ -80,12 +91,17 @@ export const configSchema = z
       .string()
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d_[a-zA-Z0-9]+$/, 'must look like <region>_<suffix>')
       .optional(),
+    /** App client id; generated on first start and persisted when not given. */
     userPoolClientId: z.string().regex(/^[a-z0-9]{20,128}$/, 'must be lowercase alphanumerics').optional(),
+    /** AppSync-style API key for public reads; generated on first start and persisted when not given. */
     apiKey: z.string().regex(/^da2-[a-z0-9]{26}$/, 'must look like da2-<26 lowercase alphanumerics>').optional(),
     tokens: z
       .object({
+        /** Access token lifetime (Cognito default 60, range 5..1440). */
         accessTokenMinutes: int(5, 1440).default(60),
+        /** ID token lifetime (Cognito default 60). */
         idTokenMinutes: int(5, 1440).default(60),
+        /** Refresh token lifetime (Cognito default 30 days). */
         refreshTokenDays: int(1, 3650).default(30),
       })
       .prefault({}),
@@ -95,7 +111,9 @@ export const configSchema = z
         lockoutThreshold: int(1, 100).default(5),
         /** Cap of the doubling lock, seconds (Cognito: about 15 minutes). */
         lockoutMaxSeconds: int(1, 86_400).default(900),
+        /** Validity of sign-up and reset codes (Cognito: 24 h). */
         confirmationCodeHours: int(1, 168).default(24),
+        /** Minimum password length of the default policy (Cognito: 8). */
         passwordMinLength: int(6, 99).default(8),
       })
       .prefault({}),
@@ -133,20 +151,31 @@ export const configSchema = z
       .object({
         /** Largest accepted HTTP request body, bytes (AppSync's request limit is 1 MB). */
         bodyBytes: int(1024, 64 * 1024 * 1024).default(1_048_576),
+        /** Deepest selection accepted (GraphQL Armor default 6). */
         maxDepth: int(1, 100).default(6),
+        /** Most aliases per document (GraphQL Armor default 15). */
         maxAliases: int(0, 1000).default(15),
+        /** Most directives per document (GraphQL Armor default 50). */
         maxDirectives: int(0, 1000).default(50),
+        /** Most lexical tokens per document, enforced while parsing (GraphQL Armor default 1000). */
         maxTokens: int(10, 100_000).default(1000),
+        /** Cost limit per document, GraphQL Armor's model (objects 2, scalars 1, depth factor 1.5). */
         maxCost: int(1, 1_000_000).default(5000),
         /** Largest `limit` a list query accepts. */
         pageSizeMax: int(1, 1000).default(100),
+        /** `limit` of a list query that gives none. */
         pageSizeDefault: int(1, 1000).default(20),
+        /** Longest nickname (3.. characters of A-Z a-z 0-9 . _). */
         nicknameMaxLength: int(3, 100).default(30),
+        /** Longest profile description. */
         descripcionMaxLength: int(1, 10_000).default(500),
+        /** Longest nombreCompleto. */
         nameMaxLength: int(1, 1000).default(100),
+        /** Longest ciudad / pais. */
         placeMaxLength: int(1, 1000).default(80),
         /** Longest chat message, in characters (code points). */
         messageMaxLength: int(1, 100_000).default(2000),
+        /** Parsed and validated GraphQL documents kept (LRU by query text). */
         parsedDocumentCacheSize: int(0, 100_000).default(1000),
       })
       .prefault({}),

@@ -54,6 +54,10 @@ export class ImageRejectedError extends Error {
 }
 
 export interface ImageProcessor {
-  /** Throws ImageRejectedError for input it refuses; any other error is unexpected (I/O, memory). */
-  process(input: Buffer, variants: ImageVariantSpec[]): Promise<ProcessedImage>;
+  /**
+   * Throws ImageRejectedError for input it refuses; any other error is unexpected (I/O, memory).
+   * `onVariant` sees each variant as soon as it is encoded, so a caller can start storing it while
+   * the next one is made.
+   */
+  process(input: Buffer, variants: ImageVariantSpec[], onVariant?: (variant: ImageVariant) => void): Promise<ProcessedImage>;
 }

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { GraphQLSchema } from 'graphql';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -27,6 +27,9 @@ import { openBus } from '../adapters/bus/index.ts';
 import { SubscriptionBroker } from '../api/subscriptions/broker.ts';
 import { attachPublishers } from '../api/subscriptions/publishing.ts';
 import { PresenceService } from '../domain/presence/presence-service.ts';
+import { PointsService } from '../domain/points/points-service.ts';
+import { RankingsService } from '../domain/rankings/rankings-service.ts';
+import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/realtime-server.ts';
 
 export interface AppOptions {
@@ -49,6 +52,8 @@ export interface App {
   tls?: TlsMaterial;
   /** The AppSync real-time endpoint (/graphql/realtime). */
   realtime: Pick<RealtimeServer, 'stats'>;
+  /** CalculateRankings on its schedule (src/server/rankings-schedule.ts). */
+  rankings: Pick<EmbeddedRankings, 'nextRun'>;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const users = new UsersService({ tables, tableNames: config.tables, clock, limits: config.limits });
   const social = new SocialService({ tables, tableNames: config.tables, clock, limits: config.limits });
   const chat = new ChatService({ tables, tableNames: config.tables, clock, ids, limits: config.limits });
+  const points = new PointsService({ tables, tableNames: config.tables, clock, points: config.points });
+  const rankings = new RankingsService({ tables, tableNames: config.tables, limits: config.limits });
   const identity = await createIdentity({
     tables,
     tableNames: config.tables,
@@ -118,6 +125,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     social,
     chat,
     presence,
+    points,
+    rankings,
     metrics,
     log: log.child({ component: 'graphql' }),
     extendSchema: (schema) => {
@@ -156,6 +165,13 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const counters = createCountersConsumer({ tables, tableNames: config.tables, log: log.child({ component: 'counters' }) });
   counters.start();
 
+  // CalculateRankings, daily: in a worker thread on the same SQLite file (EventBridge + Lambda on AWS).
+  const rankingsSchedule = startRankingsSchedule({
+    config,
+    log: log.child({ component: 'rankings' }),
+    sqliteFile: options.tables ? undefined : join(dataDir, 'biilive.sqlite'),
+  });
+
   writeRuntimeFile(dataDir, endpoints);
   ready = true;
 
@@ -168,6 +184,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     tables,
     tls,
     realtime,
+    rankings: rankingsSchedule,
     async close() {
       if (closed) return;
       closed = true;
@@ -181,6 +198,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await counters.stop();
+      await rankingsSchedule.close();
       await tables.close();
     },
   };

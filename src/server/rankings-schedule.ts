@@ -38,15 +38,18 @@ export function startRankingsSchedule({ config, log, sqliteFile }: RankingsSched
   if (config.store !== 'sqlite') return off('DynamoDB store: run `biilive rankings run` from one place (or EventBridge on AWS)');
   if (!sqliteFile) return off('the server was given its tables: no SQLite file for the worker');
 
+  const workerConfig = { points: config.points, rankings: config.rankings, region: config.region, sqlite: config.sqlite };
   const abort = new AbortController();
   const running = new Set<Promise<unknown>>();
   const schedule = scheduleRankings({
     cron: config.rankings.cron,
     region: config.region,
-    onError: (err) => log.error({ err }, 'CalculateRankings failed; the previous snapshot stays current'),
+    onError: (err) => {
+      if (!abort.signal.aborted) log.error({ err }, 'CalculateRankings failed; the previous snapshot stays current');
+    },
     run: (event) => {
       log.info({ time: event.time }, 'CalculateRankings started');
-      const run = runRankingsInWorker({ dbPath: sqliteFile, tableNames: config.tables, config, event, signal: abort.signal }).then(
+      const run = runRankingsInWorker({ dbPath: sqliteFile, tableNames: config.tables, config: workerConfig, event, signal: abort.signal }).then(
         (summary: RankingsSummary) => log.info({ summary }, 'CalculateRankings done'),
       );
       const tracked = run.catch(() => {}).finally(() => running.delete(tracked));

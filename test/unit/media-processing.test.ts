@@ -121,7 +121,7 @@ describe('PhotoProcessor', () => {
     const key = `incoming/profile-photos/${U}/photo_1767225600400.jpg`;
     await blobs.put(key, Buffer.alloc(200_001), { contentType: 'image/jpeg' });
     let decoded = 0;
-    const counting: ImageProcessor = { process: (b, s) => (decoded++, sharpImages.process(b, s)) };
+    const counting: ImageProcessor = { process: (b, s, on) => (decoded++, sharpImages.process(b, s, on)) };
     assert.deepEqual(await processorWith(counting).process(key), { status: 'rejected', reason: 'too-large' });
     assert.equal(decoded, 0);
     assert.equal(await blobs.head(key), undefined);
@@ -160,10 +160,10 @@ describe('embedded trigger', () => {
     await blobs.put(key, await jpeg(300, 300), { contentType: 'image/jpeg' });
     let calls = 0;
     const flaky: ImageProcessor = {
-      process: (b, s) => {
+      process: (b, s, on) => {
         calls++;
         if (calls === 1) return Promise.reject(new Error('transient'));
-        return sharpImages.process(b, s);
+        return sharpImages.process(b, s, on);
       },
     };
     const fn = createProcessProfilePhoto({ processor: processorWith(flaky), bucket: blobs.bucket });

@@ -73,14 +73,16 @@ export function createSharpImages(options: SharpImagesOptions): ImageProcessor {
   }
 
   return {
-    process: (bytes, specs) =>
+    process: (bytes, specs, onVariant) =>
       limit(async (): Promise<ProcessedImage> => {
         const meta = await inspect(bytes);
         const done = new Map<string, ImageVariant>();
         for (const spec of specs) {
           const from = spec.from === undefined ? undefined : done.get(spec.from);
           if (spec.from !== undefined && !from) throw new Error(`variant ${spec.name} derives from unknown ${spec.from}`);
-          done.set(spec.name, await variant(from ? from.data : bytes, spec, !from));
+          const made = await variant(from ? from.data : bytes, spec, !from);
+          done.set(spec.name, made);
+          onVariant?.(made);
         }
         return { ...meta, variants: [...done.values()] };
       }),

@@ -76,20 +76,26 @@ export class PhotoProcessor {
       { name: 'main', width: size, height: size, fit: 'inside' },
       { name: 'thumbnail', width: thumb, height: thumb, fit: 'cover', from: 'main' },
     ];
-    let processed;
-    try {
-      processed = await this.deps.images.process(bytes, specs);
-    } catch (err) {
-      if (err instanceof ImageRejectedError) return this.reject(uploadKey, err.reason, err.message);
-      throw err;
-    }
-    const [main, thumbnail] = processed.variants;
     const key = upload.key;
     const thumbnailKey = thumbnailKeyFor(upload);
-    await Promise.all([
-      this.deps.blobs.put(thumbnailKey, thumbnail.data, { contentType: JPEG }),
-      this.deps.blobs.put(key, main.data, { contentType: JPEG }),
-    ]);
+    const keyOf: Record<string, string> = { main: key, thumbnail: thumbnailKey };
+    // Each variant is stored as soon as it is encoded (the main one while the thumbnail is made).
+    const writes: Promise<unknown>[] = [];
+    let processed;
+    try {
+      processed = await this.deps.images.process(bytes, specs, (v) => {
+        const write = this.deps.blobs.put(keyOf[v.name], v.data, { contentType: JPEG });
+        write.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+        writes.push(write);
+      });
+    } catch (err) {
+      await Promise.allSettled(writes);
+      if (!(err instanceof ImageRejectedError)) throw err;
+      await Promise.all(Object.values(keyOf).map((k) => this.deps.blobs.delete(k)));
+      return this.reject(uploadKey, err.reason, err.message);
+    }
+    await Promise.all(writes);
+    const [main] = processed.variants;
 
     let outcome: ProfilePhotoOutcome | undefined;
     if (profile) {
