@@ -47,7 +47,8 @@ export function registerRankings(program: Command): void {
     const config = configFrom(opts);
     const tables = await openStore(config, { clock: systemClock });
     try {
-      const current = await new RankingsService({ tables, tableNames: config.tables, limits: config.limits }).current();
+      const pointer = await new RankingsService({ tables, tableNames: config.tables, limits: config.limits }).current();
+      const current = pointer && Object.fromEntries(Object.entries(pointer).filter(([k]) => k !== 'pk' && k !== 'sk'));
       process.stdout.write(`${JSON.stringify({ current: current ?? null }, null, 2)}\n`);
     } finally {
       await tables.close();
