@@ -99,6 +99,15 @@ describe('tableCreateInput', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      points: [{ AttributeName: 'idempotencyKey', KeyType: 'HASH' }],
+      rankings: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      photos: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'photoId', KeyType: 'RANGE' },
+      ],
     });
     for (const [id, input] of byId) {
       assert.equal(input.TableName, NAMES[id as keyof typeof NAMES]);
