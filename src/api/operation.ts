@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Config } from '../config/schema.ts';
 import type { ChatService } from '../domain/chat/chat-service.ts';
+import type { MediaService } from '../domain/media/media-service.ts';
 import type { PresenceService } from '../domain/presence/presence-service.ts';
 import type { PointsService } from '../domain/points/points-service.ts';
 import type { RankingsService } from '../domain/rankings/rankings-service.ts';
@@ -22,6 +23,8 @@ export interface ApiServices {
   points: Pick<PointsService, 'award'>;
   /** getRankings, myRank: reads of the current snapshot. */
   rankings: Pick<RankingsService, 'getRankings' | 'myRank'>;
+  /** requestUpload, listPhotos, deletePhoto (src/domain/media). */
+  media: Pick<MediaService, 'requestUpload' | 'listPhotos' | 'deletePhoto'>;
   limits: Config['limits'];
 }
 

@@ -1,5 +1,6 @@
 import type { Operation } from './operation.ts';
 import { awardPoints } from './resolvers/awardPoints.ts';
+import { deletePhoto } from './resolvers/deletePhoto.ts';
 import { followUser } from './resolvers/followUser.ts';
 import { getUser } from './resolvers/getUser.ts';
 import { getRankings } from './resolvers/getRankings.ts';
@@ -10,12 +11,14 @@ import { listConversations } from './resolvers/listConversations.ts';
 import { listFollowers } from './resolvers/listFollowers.ts';
 import { listFollowing } from './resolvers/listFollowing.ts';
 import { listMessages } from './resolvers/listMessages.ts';
+import { listPhotos } from './resolvers/listPhotos.ts';
 import { markConversationRead } from './resolvers/markConversationRead.ts';
 import { me } from './resolvers/me.ts';
 import { myRank } from './resolvers/myRank.ts';
 import { onMessageReceived } from './resolvers/onMessageReceived.ts';
 import { onNewFollower } from './resolvers/onNewFollower.ts';
 import { onPresenceChanged } from './resolvers/onPresenceChanged.ts';
+import { requestUpload } from './resolvers/requestUpload.ts';
 import { searchUsers } from './resolvers/searchUsers.ts';
 import { sendMessage } from './resolvers/sendMessage.ts';
 import { unfollowUser } from './resolvers/unfollowUser.ts';
@@ -50,6 +53,10 @@ export const operations: readonly Operation[] = [
   awardPoints,
   getRankings,
   myRank,
+  // media
+  requestUpload,
+  listPhotos,
+  deletePhoto,
   // real time
   heartbeat,
   onMessageReceived,

@@ -8,6 +8,7 @@ import { registerDb } from './commands/db.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerPoints } from './commands/points.ts';
 import { registerRankings } from './commands/rankings.ts';
+import { registerCdn } from './commands/cdn.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDoctor(program);
   registerPoints(program);
   registerRankings(program);
+  registerCdn(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

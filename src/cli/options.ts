@@ -14,6 +14,12 @@ export function withConfigOptions(cmd: Command): Command {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--store <store>', 'sqlite (embedded) | dynamodb')
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB, then AWS)')
+    .option('--media <store>', 'fs (media folder in the data dir) | s3')
+    .option('--s3-endpoint <url>', 'S3 endpoint (default: AWS_ENDPOINT_URL_S3, then AWS)')
+    .option('--s3-path-style', 'path-style S3 URLs (MinIO, s3rver)')
+    .option('--bucket <name>', 'media bucket')
+    .option('--bus <bus>', 'memory (one process) | redis (several replicas)')
+    .option('--redis-url <url>', 'Redis for the bus, e.g. redis://127.0.0.1:6379')
     .addOption(new Option('--tls', 'serve HTTPS/WSS (Amplify subscriptions need wss://); self-signed certificate kept in the data dir'))
     .option('--tls-cert <file>', 'PEM certificate (chain) to serve instead of the self-signed one (implies --tls)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
@@ -31,6 +37,12 @@ interface RawOptions {
   logLevel?: string;
   store?: string;
   dynamodbEndpoint?: string;
+  media?: string;
+  s3Endpoint?: string;
+  s3PathStyle?: boolean;
+  bucket?: string;
+  bus?: string;
+  redisUrl?: string;
   production?: boolean;
   autoConfirm?: boolean;
   tls?: boolean;
@@ -52,6 +64,9 @@ export function configFrom(opts: RawOptions): Config {
       logLevel: opts.logLevel,
       store: opts.store,
       dynamodb: { endpoint: opts.dynamodbEndpoint },
+      media: { store: opts.media, s3Endpoint: opts.s3Endpoint, s3ForcePathStyle: opts.s3PathStyle, bucket: opts.bucket },
+      bus: opts.bus,
+      redisUrl: opts.redisUrl,
       production: opts.production,
       autoConfirm: opts.autoConfirm,
       tls: opts.tls,

@@ -30,6 +30,7 @@ import { PresenceService } from '../domain/presence/presence-service.ts';
 import { PointsService } from '../domain/points/points-service.ts';
 import { RankingsService } from '../domain/rankings/rankings-service.ts';
 import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
+import { createMediaModule } from './media/module.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/realtime-server.ts';
 
 export interface AppOptions {
@@ -87,6 +88,18 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const chat = new ChatService({ tables, tableNames: config.tables, clock, ids, limits: config.limits });
   const points = new PointsService({ tables, tableNames: config.tables, clock, points: config.points });
   const rankings = new RankingsService({ tables, tableNames: config.tables, limits: config.limits });
+  // Media: blob store (fs or S3), presigned uploads, ProcessProfilePhoto on upload events, CDN paths.
+  const media = await createMediaModule({
+    config,
+    tables,
+    clock,
+    ids,
+    log,
+    publicUrl: () => endpoints.cognitoEndpoint.replace(/\/$/, ''),
+    onFailure: (reason) => metrics.photoFailures.inc({ reason }),
+    observe: (route, method, status) => metrics.observeMedia(route, method, status),
+  });
+  await media.start();
   const identity = await createIdentity({
     tables,
     tableNames: config.tables,
@@ -127,6 +140,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     presence,
     points,
     rankings,
+    media: media.service,
     metrics,
     log: log.child({ component: 'graphql' }),
     extendSchema: (schema) => {
@@ -147,6 +161,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       graphql,
       wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
       isReady: () => ready,
+      media: media.handler,
     }),
   );
 
@@ -199,6 +214,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       await new Promise<void>((ok) => server.close(() => ok()));
       await counters.stop();
       await rankingsSchedule.close();
+      await media.close();
       await tables.close();
     },
   };

@@ -14,6 +14,8 @@ export interface ServerDeps {
   /** `/{userPoolId}/.well-known/{jwks.json|openid-configuration}`; undefined = not found. */
   wellKnown: (poolId: string, document: string) => Promise<object | undefined>;
   isReady: () => boolean;
+  /** Media paths (CDN behaviours, presigned PUT/GET): resolves false when the path is not media's. */
+  media?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 const CORS = {
@@ -43,6 +45,8 @@ export function createServer(deps: ServerDeps): RequestListener {
       return 'options';
     }
     res.setHeader('access-control-allow-origin', '*');
+    // Before anything reads the body: a presigned PUT streams its own (not bound by bodyLimit).
+    if (deps.media && (await deps.media(req, res))) return 'media';
 
     if (path === '/graphql') {
       if (method !== 'POST') {

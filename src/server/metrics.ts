@@ -23,8 +23,25 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly mediaRequests = new Counter({
+    name: 'biilive_media_requests_total',
+    help: 'Media requests (CDN GET/HEAD, presigned PUT/GET) by route, method and status class',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly photoFailures = new Counter({
+    name: 'biilive_photo_processing_failures_total',
+    help: 'Uploads ProcessProfilePhoto refused (not an image, corrupt, too many pixels...) by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeMedia(route: string, method: string, status: number): void {
+    this.mediaRequests.inc({ route, method, status: `${Math.floor(status / 100)}xx` });
   }
 
   observe(route: string, status: number, startedNs: bigint): void {

@@ -33,6 +33,8 @@ export interface GraphqlHandlerDeps {
   points?: ApiServices['points'];
   /** Omitted: getRankings and myRank answer UnsupportedOperation. */
   rankings?: ApiServices['rankings'];
+  /** Omitted: requestUpload, listPhotos and deletePhoto answer UnsupportedOperation. */
+  media?: ApiServices['media'];
   /** Sees the executable schema once built (the realtime layer wires mutation publishing and shares it). */
   extendSchema?: (schema: GraphQLSchema) => void;
   metrics: ServerMetrics;
@@ -55,7 +57,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
   const { config, metrics, log } = deps;
   const { limits } = config;
   const schema = buildExecutableSchema(
-    { users: deps.users, social: deps.social, chat: deps.chat, presence: deps.presence, points: deps.points, rankings: deps.rankings, limits },
+    { users: deps.users, social: deps.social, chat: deps.chat, presence: deps.presence, points: deps.points, rankings: deps.rankings, media: deps.media, limits },
     deps.schemaOptions,
   );
   deps.extendSchema?.(schema);
