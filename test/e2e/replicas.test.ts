@@ -29,6 +29,7 @@ import { systemClock } from '../../src/ports/clock.ts';
 import type { Tables } from '../../src/ports/tables.ts';
 import { LOCAL_CREDENTIALS, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.ts';
 import { RawClient } from '../support/realtime-client.ts';
+import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { childEnv, runCli, spawnServe, type ServeInfo, type ServeProcess } from '../support/server.ts';
 
 const PASSWORD = 'R3plica-Passw0rd!';
@@ -54,9 +55,25 @@ describe('two replicas on one DynamoDB Local', () => {
   const ids: Record<string, string> = {};
   const tokens: Record<string, { access: string; refresh: string }> = {};
 
-  const env = () => childEnv({ BIILIVE_DYNAMODB_TABLE_PREFIX: prefix, BIILIVE_ISSUER: ISSUER, BIILIVE_BUS_PREFIX: `biilive-test-${prefix}` });
+  let s3: S3TestServer;
+  // s3rver only accepts its own key; DynamoDB Local (sharedDb) accepts any.
+  const env = () =>
+    childEnv({
+      BIILIVE_DYNAMODB_TABLE_PREFIX: prefix,
+      BIILIVE_ISSUER: ISSUER,
+      BIILIVE_BUS_PREFIX: `biilive-test-${prefix}`,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    });
   const start = (dir: string) =>
-    spawnServe(['--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint, '--data-dir', dir, '--port', '0', '--auto-confirm', '--log-level', 'warn', ...busArgs], env());
+    spawnServe(
+      [
+        '--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint,
+        '--media', 's3', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--bucket', `media-${prefix.replace(/[^a-z0-9]/g, '')}`,
+        '--data-dir', dir, '--port', '0', '--auto-confirm', '--log-level', 'warn', ...busArgs,
+      ],
+      env(),
+    );
   const idp = (r: ServeInfo) => {
     if (!cognito.has(r)) {
       cognito.set(r, new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: r.cognitoEndpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }));
@@ -109,7 +126,7 @@ describe('two replicas on one DynamoDB Local', () => {
     });
 
   before(async () => {
-    ddb = await startDynamoLocal();
+    [ddb, s3] = await Promise.all([startDynamoLocal(), startS3Server()]);
     tables = createDynamoTables({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, tablePrefix: prefix });
     busSkip = await busSkipReason();
     if (!busSkip) busArgs = ['--bus', 'redis', '--redis-url', 'redis://127.0.0.1:6379'];
@@ -127,6 +144,7 @@ describe('two replicas on one DynamoDB Local', () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await tables?.close();
     await ddb?.stop();
+    await s3?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
