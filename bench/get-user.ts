@@ -11,6 +11,7 @@ import { biiliveBin, startProcess } from './support/processes.ts';
 import { load } from './support/load.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
+const connections = Number(process.argv[3] ?? 20);
 const dataDir = mkdtempSync(join(tmpdir(), 'biilive-bench-'));
 
 async function cognito(endpoint: string, action: string, body: object) {
@@ -56,13 +57,14 @@ try {
     // Warm both, then measure each in turn.
     await load({ url: graphqlUrl, method: 'POST', headers, body, durationSeconds: 2 });
     await load({ url: baselineUrl, method: 'POST', headers, body, durationSeconds: 2 });
-    const getUser = await load({ url: graphqlUrl, method: 'POST', headers, body, durationSeconds: seconds });
-    const bare = await load({ url: baselineUrl, method: 'POST', headers, body, durationSeconds: seconds });
+    const getUser = await load({ url: graphqlUrl, method: 'POST', headers, body, durationSeconds: seconds, connections });
+    const bare = await load({ url: baselineUrl, method: 'POST', headers, body, durationSeconds: seconds, connections });
     console.log(
       JSON.stringify(
         {
           bench: 'getUser over HTTP, API key, embedded SQLite',
           coldStartToReadyMs: coldStartMs,
+          connections,
           getUser,
           baseline: { what: 'bare node:http, fixed JSON body of the same size', ...bare },
           ratio: { requestsPerSecond: +(getUser.requestsPerSecond / bare.requestsPerSecond).toFixed(3), p99: +(getUser.p99Ms / Math.max(bare.p99Ms, 0.001)).toFixed(2) },

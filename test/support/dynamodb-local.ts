@@ -102,6 +102,21 @@ async function startOnce(): Promise<DynamoLocal> {
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   child.on('error', (error) => collect(Buffer.from(String(error))));
+  // If this test process ends without stop() (a test-runner timeout sends SIGTERM), take the JVM
+  // with it rather than leave an orphan holding a port and half a gigabyte.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  const onSignal = () => {
+    killChild();
+    process.exit(1);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  child.once('exit', () => {
+    process.off('exit', killChild);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  });
   try {
     await waitReady(endpoint, child, () => log);
   } catch (error) {
