@@ -86,8 +86,11 @@ export type ObjectCreatedListener = (event: ObjectCreatedEvent) => void;
 
 export interface Blobs {
   readonly bucket: string;
-  /** Creates the bucket (folder) if missing; idempotent. */
-  ensure(): Promise<void>;
+  /**
+   * Checks the bucket exists and creates it when missing, unless `create` is false: then a
+   * missing bucket throws BucketMissingError (a server never creates production buckets by itself).
+   */
+  ensure(options?: { create?: boolean }): Promise<void>;
   /** Stores the whole object, replacing any previous one, then notifies object-created listeners. */
   put(key: string, body: Buffer | Readable, options: PutOptions): Promise<BlobInfo>;
   /** undefined when there is no such key. Throws BlobRangeError when the range starts past the end. */
@@ -183,3 +186,11 @@ export interface PresignVerifier {
 export type PresignCheck =
   | { ok: true; contentType?: string; contentLength?: number }
   | { ok: false; code: 'AccessDenied' | 'SignatureDoesNotMatch'; message: string };
+
+/** The configured bucket does not exist (and ensure was asked not to create it). */
+export class BucketMissingError extends Error {
+  override readonly name = 'BucketMissingError';
+  constructor(readonly bucket: string) {
+    super(`The bucket ${bucket} does not exist`);
+  }
+}

@@ -82,6 +82,13 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   });
   const port = (server.address() as AddressInfo).port;
   const endpoints = endpointsFor(config, installation, port);
+  // A start-up check that fails after listen (missing bucket, unreachable Redis) must not leave the
+  // process serving half a system: release the port and the store, then report.
+  const abort = async (err: unknown): Promise<never> => {
+    server.close();
+    await tables.close().catch(() => {});
+    throw err;
+  };
 
   const users = new UsersService({ tables, tableNames: config.tables, clock, limits: config.limits });
   const social = new SocialService({ tables, tableNames: config.tables, clock, limits: config.limits });
@@ -99,7 +106,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     onFailure: (reason) => metrics.photoFailures.inc({ reason }),
     observe: (route, method, status) => metrics.observeMedia(route, method, status),
   });
-  await media.start();
+  await media.start().catch(abort);
   const identity = await createIdentity({
     tables,
     tableNames: config.tables,
@@ -118,7 +125,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   // Real time: one broker per replica; the bus carries events between replicas (memory = this process only).
   // The closures below reach `broker` only once requests and presence run, i.e. after it exists.
   const replicaId = ids.uuid();
-  const bus = await openBus(config, log.child({ component: 'bus' }));
+  const bus = await openBus(config, log.child({ component: 'bus' })).catch(abort);
   const presence = new PresenceService({
     tables,
     tableNames: config.tables,

@@ -65,15 +65,13 @@ describe('two replicas on one DynamoDB Local', () => {
       AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     });
+  const bucket = `media-${prefix.replace(/[^a-z0-9]/g, '')}`;
+  const storeArgs = (mediaBucket = bucket) => [
+    '--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint,
+    '--media', 's3', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--bucket', mediaBucket,
+  ];
   const start = (dir: string) =>
-    spawnServe(
-      [
-        '--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint,
-        '--media', 's3', '--s3-endpoint', s3.endpoint, '--s3-path-style', '--bucket', `media-${prefix.replace(/[^a-z0-9]/g, '')}`,
-        '--data-dir', dir, '--port', '0', '--auto-confirm', '--log-level', 'warn', ...busArgs,
-      ],
-      env(),
-    );
+    spawnServe([...storeArgs(), '--data-dir', dir, '--port', '0', '--auto-confirm', '--log-level', 'warn', ...busArgs], env());
   const idp = (r: ServeInfo) => {
     if (!cognito.has(r)) {
       cognito.set(r, new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: r.cognitoEndpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }));
@@ -130,8 +128,15 @@ describe('two replicas on one DynamoDB Local', () => {
     tables = createDynamoTables({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, tablePrefix: prefix });
     busSkip = await busSkipReason();
     if (!busSkip) busArgs = ['--bus', 'redis', '--redis-url', 'redis://127.0.0.1:6379'];
-    const init = await runCli(['db', 'init', '--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint], env());
+    // Tables first; without its bucket a replica still refuses to start; `db init --media s3` creates it.
+    const tablesOnly = await runCli(['db', 'init', '--store', 'dynamodb', '--dynamodb-endpoint', ddb.endpoint], env());
+    assert.equal(tablesOnly.code, 0, tablesOnly.stderr);
+    const noBucket = await runCli(['serve', ...storeArgs(), '--port', '0', '--data-dir', dirs[0], '--log-level', 'warn'], env());
+    assert.equal(noBucket.code, 2, noBucket.stderr);
+    assert.match(noBucket.stderr, new RegExp(`bucket ${bucket} does not exist`));
+    const init = await runCli(['db', 'init', ...storeArgs()], env());
     assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, new RegExp(`media bucket ${bucket} ready`));
     // A first, until it holds the stream's leases; then B, which must wait for them.
     a = start(dirs[0]);
     A = await a.ready;

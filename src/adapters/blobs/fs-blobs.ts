@@ -82,7 +82,8 @@ export class FsBlobs implements Blobs {
     this.durable = options.durable ?? true;
   }
 
-  async ensure(): Promise<void> {
+  /** The bucket is a folder of the data dir: always created (nothing to misconfigure). */
+  async ensure(_options?: { create?: boolean }): Promise<void> {
     await fs.mkdir(join(this.dir, INTERNAL, 'tmp'), { recursive: true });
     await fs.mkdir(join(this.dir, INTERNAL, 'meta'), { recursive: true });
   }

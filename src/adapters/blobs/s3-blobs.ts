@@ -21,7 +21,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import {
+import { BucketMissingError,
   BlobKeyError,
   BlobRangeError,
   BlobSizeError,
@@ -82,11 +82,12 @@ export class S3Blobs implements Blobs {
     this.now = () => options.clock?.now() ?? Date.now();
   }
 
-  async ensure(): Promise<void> {
+  async ensure(options: { create?: boolean } = {}): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       if (status(err) !== 404) throw err;
+      if (options.create === false) throw new BucketMissingError(this.bucket);
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
     }
   }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { S3Blobs } from '../../adapters/blobs/s3-blobs.ts';
 import { tableDefinitions } from '../../domain/tables.ts';
 import { tableCreateInput } from '../../adapters/dynamodb/dynamodb-tables.ts';
 import { dynamoEndpointLabel, initStore, openStore } from '../../server/store.ts';
@@ -23,6 +24,16 @@ export function registerDb(program: Command): void {
         return;
       }
       const result = await initStore(config, { clock: systemClock });
+      if (config.media.store === 's3') {
+        const m = config.media;
+        const blobs = new S3Blobs({ bucket: m.bucket, region: config.region, endpoint: m.s3Endpoint, forcePathStyle: m.s3ForcePathStyle });
+        try {
+          await blobs.ensure({ create: true });
+          process.stdout.write(`media bucket ${m.bucket} ready on S3 at ${m.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? config.region}\n`);
+        } finally {
+          await blobs.close();
+        }
+      }
       if (config.store === 'sqlite') {
         process.stdout.write(`${result.tables.length} tables ready on sqlite (${config.dataDir}): ${result.tables.join(', ')}\n`);
         return;

@@ -15,7 +15,8 @@ import { PhotoProcessor, type PhotoFailure } from '../../domain/media/photo-proc
 import { loadMediaSigningSecret } from '../../domain/media/signing-secret.ts';
 import { createPhotoTrigger, type PhotoTrigger } from '../../functions/process-profile-photo/embedded.ts';
 import { createProcessProfilePhoto, type ProcessProfilePhoto } from '../../functions/process-profile-photo/handler.ts';
-import type { Blobs } from '../../ports/blobs.ts';
+import { BucketMissingError, type Blobs } from '../../ports/blobs.ts';
+import { StartupError } from '../store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Ids } from '../../ports/ids.ts';
 import type { ImageProcessor } from '../../ports/images.ts';
@@ -127,7 +128,18 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     trigger,
     urlFor,
     async start() {
-      await blobs.ensure();
+      // An S3 bucket is infrastructure: `biilive db init` creates it; a server refuses to start without it.
+      const where = m.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? `AWS S3 in ${config.region}`;
+      try {
+        await blobs.ensure({ create: m.store === 'fs' });
+      } catch (err) {
+        if (m.store === 'fs') throw err;
+        if (err instanceof BucketMissingError) {
+          throw new StartupError(`the media bucket ${m.bucket} does not exist at ${where} (\`biilive db init --media s3\` creates it)`);
+        }
+        const e = err as Error;
+        throw new StartupError(`cannot use S3 at ${where}: ${e.name}: ${e.message}`);
+      }
       await trigger.start();
     },
     async close() {
