@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Item } from '../../src/ports/tables.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { graphqlCaller } from '../support/graphql-client.ts';
 
 // 1:1 chat over real HTTP with real user-pool tokens, checked against the raw BIILIVEDB-CHATS items.
 const PASSWORD = 'Ch4t-Passw0rd!';
@@ -42,19 +43,7 @@ describe('chat over GraphQL', () => {
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
 
-  const gql = async (query: string, variables: Record<string, unknown> | null, auth: string): Promise<Reply> => {
-    const res = await fetch(s.app.endpoints.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=UTF-8', authorization: tokens[auth] },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: res.status, json: (await res.json()) as Reply['json'] };
-  };
-  const data = async (query: string, variables: Record<string, unknown> | null, auth: string) => {
-    const r = await gql(query, variables, auth);
-    assert.equal(r.json.errors, undefined, JSON.stringify(r.json.errors));
-    return r.json.data!;
-  };
+  const { gql, data } = graphqlCaller<Reply['json']>(() => ({ url: s.app.endpoints.graphqlUrl, apiKey: s.app.installation.apiKey }), tokens);
   const send = async (from: string, to: string, text: string, cid?: string): Promise<Msg> =>
     (await data(SEND, { to: ids[to], text, cid }, from)).sendMessage;
   const errorType = (r: Reply) => r.json.errors?.[0]?.errorType;

@@ -19,6 +19,7 @@ import { UsersService } from '../../src/domain/users/users-service.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { localClientOptions, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { graphqlCaller } from '../support/graphql-client.ts';
 
 const PASSWORD = 'Dyn4mo-Passw0rd!';
 
@@ -53,18 +54,7 @@ describe('the API on the DynamoDB store (DynamoDB Local)', () => {
   const tokens: Record<string, string> = {};
 
   const physical = (table: string) => s.app.config.dynamodb.tablePrefix + table;
-  const gql = async (query: string, variables: Record<string, unknown> | null, auth: string): Promise<Reply> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
-    if (auth === 'key') headers['x-api-key'] = s.app.installation.apiKey;
-    else headers.authorization = tokens[auth];
-    const res = await fetch(s.app.endpoints.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, json: (await res.json()) as Reply['json'] };
-  };
-  const data = async (query: string, variables: Record<string, unknown> | null, auth: string) => {
-    const r = await gql(query, variables, auth);
-    assert.equal(r.json.errors, undefined, JSON.stringify(r.json.errors));
-    return r.json.data!;
-  };
+  const { gql, data } = graphqlCaller<Reply['json']>(() => ({ url: s.app.endpoints.graphqlUrl, apiKey: s.app.installation.apiKey }), tokens);
   /** An item read straight from DynamoDB Local (strongly consistent), not through the app. */
   const rawItem = async (table: string, key: Record<string, unknown>) =>
     (await doc.send(new GetCommand({ TableName: physical(table), Key: key, ConsistentRead: true }))).Item;

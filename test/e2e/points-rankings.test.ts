@@ -10,6 +10,7 @@ import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import type { Item } from '../../src/ports/tables.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { graphqlCaller } from '../support/graphql-client.ts';
 
 // Points and rankings over real HTTP with real user-pool tokens: the admin group from the
 // identity (cognito:groups in the token), awards through the ledger, CalculateRankings' handler
@@ -107,18 +108,7 @@ describe('points and rankings over GraphQL', () => {
   const tokens: Record<string, string> = {};
   let date: string;
 
-  const gql = async (query: string, variables: Record<string, unknown> | null, auth: string): Promise<Reply> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (auth === 'key') headers['x-api-key'] = s.app.installation.apiKey;
-    else headers.authorization = tokens[auth];
-    const res = await fetch(s.app.endpoints.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, json: (await res.json()) as Reply['json'] };
-  };
-  const data = async (query: string, variables: Record<string, unknown> | null, auth: string) => {
-    const r = await gql(query, variables, auth);
-    assert.equal(r.json.errors, undefined, JSON.stringify(r.json.errors));
-    return r.json.data!;
-  };
+  const { gql, data } = graphqlCaller<Reply['json']>(() => ({ url: s.app.endpoints.graphqlUrl, apiKey: s.app.installation.apiKey }), tokens);
   const errorType = (r: Reply) => r.json.errors?.[0]?.errorType;
   const puntosOf = async (userId: string) => (await data(USER, { id: userId }, 'key')).getUser;
   const ledger = (key: string) => s.app.tables.get(s.app.config.tables.points, { idempotencyKey: key }, { consistent: true });

@@ -8,6 +8,7 @@ import { SocialService } from '../../src/domain/social/social-service.ts';
 import { UsersService } from '../../src/domain/users/users-service.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { graphqlCaller } from '../support/graphql-client.ts';
 
 // The follow graph over real HTTP with real user-pool tokens; counters from the embedded
 // UpdateUserCounters consumer; the recount through the real CLI in a child process.
@@ -27,18 +28,7 @@ describe('social graph over GraphQL', () => {
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
 
-  const gql = async (query: string, variables: Record<string, unknown> | null, auth: string): Promise<Reply> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
-    if (auth === 'key') headers['x-api-key'] = s.app.installation.apiKey;
-    else headers.authorization = tokens[auth];
-    const res = await fetch(s.app.endpoints.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, json: (await res.json()) as Reply['json'] };
-  };
-  const data = async (query: string, variables: Record<string, unknown> | null, auth: string) => {
-    const r = await gql(query, variables, auth);
-    assert.equal(r.json.errors, undefined, JSON.stringify(r.json.errors));
-    return r.json.data!;
-  };
+  const { gql, data } = graphqlCaller<Reply['json']>(() => ({ url: s.app.endpoints.graphqlUrl, apiKey: s.app.installation.apiKey }), tokens);
   const errorType = (r: Reply) => r.json.errors?.[0]?.errorType;
 
   const FOLLOW = 'mutation F($id: ID!) { followUser(followedId: $id) { followerId followedId createdAt follower { nickname } followed { nickname } } }';
