@@ -9,21 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { biiliveBin, startProcess } from './support/processes.ts';
 import { load } from './support/load.ts';
+import { cognitoCall } from './support/cognito.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const connections = Number(process.argv[3] ?? 20);
 const dataDir = mkdtempSync(join(tmpdir(), 'biilive-bench-'));
 
-async function cognito(endpoint: string, action: string, body: object) {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${action}` },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${action}: ${JSON.stringify(json)}`);
-  return json;
-}
+const cognito = cognitoCall;
 
 const coldStart = performance.now();
 const server = await startProcess(

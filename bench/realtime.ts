@@ -15,21 +15,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { biiliveBin, startProcess } from './support/processes.ts';
+import { cognitoCall } from './support/cognito.ts';
 
 const [subscribers, perSecond, seconds, maxConnections] = [500, 20, 10, 10_000].map((d, i) => Number(process.argv[2 + i] ?? d));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'biilive-bench-rt-'));
 
-async function cognito(endpoint: string, action: string, body: object) {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${action}` },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${action}: ${JSON.stringify(json)}`);
-  return json;
-}
+const cognito = cognitoCall;
 
 /** Runs the client process; `onLine` sees each JSON line and may answer on its stdin. */
 function clients(job: object, onLine: (line: Record<string, unknown>, reply: () => void) => void | Promise<void>): Promise<void> {

@@ -16,14 +16,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load.ts';
 import { UsersService } from '../src/domain/users/users-service.ts';
 import { doctorCounters } from '../src/functions/update-user-counters/doctor.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import { openStore } from '../src/server/store.ts';
 import { biiliveBin, startProcess } from './support/processes.ts';
-import { load, type LoadResult } from './support/load.ts';
+import { load, type LoadResult, runAll, variedLoad } from './support/load.ts';
+import { cognitoCall } from './support/cognito.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const FOLLOWERS = 20;
@@ -53,16 +53,7 @@ try {
   const cognitoUrl = field('Identity endpoint');
   const clientId = field('Client id');
 
-  const cognito = async (action: string, body: object) => {
-    const res = await fetch(cognitoUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${action}` },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${action}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const cognito = (action: string, body: object) => cognitoCall(cognitoUrl, action, body);
   const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
     const res = await fetch(graphqlUrl, {
       method: 'POST',
@@ -125,14 +116,14 @@ try {
   let followSeq = 0;
   const followBody = (k: number) => JSON.stringify({ query: FOLLOW, variables: { id: loadTargets[Math.floor(k / FOLLOWERS) % TARGETS] } });
   const followLoad = () =>
-    varied(graphqlUrl, () => {
+    variedLoad(graphqlUrl, CONNECTIONS, () => {
       const k = followSeq++;
       return { token: actors[k % FOLLOWERS].token, body: followBody(k) };
     });
   // Messages over many conversations, each with a unique clientMessageId.
   let sendSeq = 0;
   const sendLoad = () =>
-    varied(graphqlUrl, () => {
+    variedLoad(graphqlUrl, CONNECTIONS, () => {
       const k = sendSeq++;
       const variables = { to: loadTargets[Math.floor(k / FOLLOWERS) % 100], text: `message number ${k} from the bench`, cid: `bench-${k}` };
       return { token: actors[k % FOLLOWERS].token, body: JSON.stringify({ query: SEND, variables }) };
@@ -224,53 +215,6 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-/**
- * autocannon with a different token and body on every request (load.ts sends one fixed body);
- * a reply carrying GraphQL errors counts as an error. Runs at least `minSeconds`, then until
- * `done()` (checked every 100 ms; capped at 5 minutes).
- */
-function varied(url: string, next: () => { token: string; body: string }) {
-  return (minSeconds: number, done: () => boolean = () => true): Promise<LoadResult & { seconds: number; graphqlErrors: number }> =>
-    new Promise((resolve, reject) => {
-      let graphqlErrors = 0;
-      const started = performance.now();
-      const instance = autocannon(
-        {
-          url,
-          connections: CONNECTIONS,
-          duration: 300,
-          requests: [
-            {
-              method: 'POST',
-              setupRequest: (req) => {
-                const { token, body } = next();
-                return { ...req, body, headers: { 'content-type': 'application/json', authorization: token } };
-              },
-              onResponse: (_status, body) => {
-                if (body.includes('"errors"')) graphqlErrors++;
-              },
-            },
-          ],
-        },
-        (err, result) => {
-          clearInterval(timer);
-          if (err) return reject(err);
-          resolve({
-            requestsPerSecond: Math.round(result.requests.average),
-            p50Ms: result.latency.p50,
-            p99Ms: result.latency.p99,
-            errors: result.errors,
-            non2xx: result.non2xx,
-            seconds: Math.round((performance.now() - started) / 100) / 10,
-            graphqlErrors,
-          });
-        },
-      );
-      const timer = setInterval(() => {
-        if (performance.now() - started >= minSeconds * 1000 && done()) instance.stop();
-      }, 100);
-    });
-}
 
 function summary(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -278,14 +222,3 @@ function summary(samples: number[]) {
   return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
 }
 
-async function runAll<T>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}

@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { UsersService } from '../src/domain/users/users-service.ts';
@@ -22,7 +21,8 @@ import { systemClock } from '../src/ports/clock.ts';
 import { initStore, openStore } from '../src/server/store.ts';
 import { LOCAL_CREDENTIALS, startDynamoLocal } from '../test/support/dynamodb-local.ts';
 import { biiliveBin, startProcess } from './support/processes.ts';
-import { load, type LoadResult } from './support/load.ts';
+import { load, type LoadResult, runAll, variedLoad } from './support/load.ts';
+import { cognitoCall } from './support/cognito.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const CONNECTIONS = 20;
@@ -69,16 +69,7 @@ async function runStore(store: 'sqlite' | 'dynamodb', endpoint?: string): Promis
     const cognitoUrl = field('Identity endpoint');
     const clientId = field('Client id');
     const apiKey = field('API key');
-    const cognito = async (action: string, body: object) => {
-      const res = await fetch(cognitoUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${action}` },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${action}: ${JSON.stringify(json)}`);
-      return json;
-    };
+    const cognito = (action: string, body: object) => cognitoCall(cognitoUrl, action, body);
     const actors = await Promise.all(
       Array.from({ length: FOLLOWERS }, async (_, i) => {
         const username = `actor_${i}`;
@@ -98,7 +89,7 @@ async function runStore(store: 'sqlite' | 'dynamodb', endpoint?: string): Promis
     // Distinct pairs: request k = follower k % F, target floor(k / F) % T (a repeat would be a no-op follow).
     let k = 0;
     const follows = () =>
-      varied(graphqlUrl, () => {
+      variedLoad(graphqlUrl, CONNECTIONS, () => {
         const i = k++;
         return { token: actors[i % FOLLOWERS], body: JSON.stringify({ query: FOLLOW, variables: { id: targets[Math.floor(i / FOLLOWERS) % TARGETS] } }) };
       });
@@ -146,52 +137,4 @@ try {
   await ddb.stop();
 }
 
-/** autocannon with a different token and body on every request; a reply carrying GraphQL errors is counted. */
-function varied(url: string, next: () => { token: string; body: string }) {
-  return (durationSeconds: number): Promise<LoadResult & { graphqlErrors: number }> =>
-    new Promise((resolve, reject) => {
-      let graphqlErrors = 0;
-      autocannon(
-        {
-          url,
-          connections: CONNECTIONS,
-          duration: durationSeconds,
-          requests: [
-            {
-              method: 'POST',
-              setupRequest: (req) => {
-                const { token, body } = next();
-                return { ...req, body, headers: { 'content-type': 'application/json', authorization: token } };
-              },
-              onResponse: (_status, body) => {
-                if (body.includes('"errors"')) graphqlErrors++;
-              },
-            },
-          ],
-        },
-        (err, result) => {
-          if (err) return reject(err);
-          resolve({
-            requestsPerSecond: Math.round(result.requests.average),
-            p50Ms: result.latency.p50,
-            p99Ms: result.latency.p99,
-            errors: result.errors,
-            non2xx: result.non2xx,
-            graphqlErrors,
-          });
-        },
-      );
-    });
-}
 
-async function runAll<T>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}

@@ -16,6 +16,7 @@ import { EmbeddedUrlSigner } from '../../src/adapters/blobs/url-signer.ts';
 import { loadMediaSigningSecret } from '../../src/domain/media/signing-secret.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { childEnv, runCli, signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { phoneJpeg } from '../support/images.ts';
 
 const PASSWORD = 'Med1a-Passw0rd!';
 
@@ -121,21 +122,6 @@ async function metric(name: string, labels: string): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-/** A phone-like JPEG: stored 1600x1200 (top half red, bottom half blue), EXIF Orientation 6 and GPS. */
-async function phoneJpeg(): Promise<Buffer> {
-  const red = await sharp({ create: { width: 1600, height: 600, channels: 3, background: '#ff0000' } }).png().toBuffer();
-  const blue = await sharp({ create: { width: 1600, height: 600, channels: 3, background: '#0000ff' } }).png().toBuffer();
-  return sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#000000' } })
-    .composite([{ input: red, top: 0, left: 0 }, { input: blue, top: 600, left: 0 }])
-    .jpeg({ quality: 90 })
-    .withMetadata({ orientation: 6 })
-    .withExif({
-      IFD0: { Make: 'PhoneCo', Model: 'Phone 15' },
-      // libvips' IFD3 is the GPS directory.
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 25/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '3/1 42/1 0/1' },
-    })
-    .toBuffer();
-}
 
 // ---- tests ----------------------------------------------------------------------------------
 

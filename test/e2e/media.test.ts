@@ -23,6 +23,7 @@ import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import type { Tables } from '../../src/ports/tables.ts';
 import { createMediaModule, type MediaModule } from '../../src/server/media/module.ts';
+import { phoneJpeg } from '../support/images.ts';
 
 const A = '3f1c2b7e-0000-4000-8000-00000000000a';
 const B = '3f1c2b7e-0000-4000-8000-00000000000b';
@@ -78,21 +79,6 @@ after(async () => {
 
 const user = async (userId: string) => (await tables.get('BIILIVEDB-USERS', { userId }, { consistent: true }))!;
 
-/** A phone-like JPEG: stored 1600x1200 (top half red, bottom half blue), EXIF Orientation 6 and GPS. */
-async function phoneJpeg(): Promise<Buffer> {
-  const red = await sharp({ create: { width: 1600, height: 600, channels: 3, background: '#ff0000' } }).png().toBuffer();
-  const blue = await sharp({ create: { width: 1600, height: 600, channels: 3, background: '#0000ff' } }).png().toBuffer();
-  return sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#000000' } })
-    .composite([{ input: red, top: 0, left: 0 }, { input: blue, top: 600, left: 0 }])
-    .jpeg({ quality: 90 })
-    .withMetadata({ orientation: 6 })
-    .withExif({
-      IFD0: { Make: 'PhoneCo', Model: 'Phone 15' },
-      // libvips' IFD3 is the GPS directory.
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 25/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '3/1 42/1 0/1' },
-    })
-    .toBuffer();
-}
 
 /** Whether an EXIF block holds the GPS IFD pointer (tag 0x8825), in either byte order. */
 const hasGps = (exif: Buffer) => exif.includes(Buffer.from([0x88, 0x25, 0x00, 0x04])) || exif.includes(Buffer.from([0x25, 0x88, 0x04, 0x00]));
