@@ -26,7 +26,7 @@ import { tableDefinitions } from '../src/domain/tables.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import { randomIds } from '../src/ports/ids.ts';
 import { silentLogger } from '../src/ports/logger.ts';
-import { createMediaModule } from '../src/server/media/module.ts';
+import { createMediaModule } from '../src/runtime/media.ts';
 import { toS3Event } from '../src/functions/process-profile-photo/s3-event.ts';
 import { load } from './support/load.ts';
 import { startProcess } from './support/processes.ts';

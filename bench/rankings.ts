@@ -18,7 +18,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { RankingsService } from '../src/domain/rankings/rankings-service.ts';
 import { tableDefinitions } from '../src/domain/tables.ts';
 import { UsersService } from '../src/domain/users/users-service.ts';
-import { runRankingsInWorker } from '../src/functions/calculate-rankings/worker.ts';
+import { runRankingsInWorker } from '../src/runtime/rankings-worker.ts';
 import { systemClock } from '../src/ports/clock.ts';
 import type { Item, Tables } from '../src/ports/tables.ts';
 

@@ -20,7 +20,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { UsersService } from '../src/domain/users/users-service.ts';
 import { doctorCounters } from '../src/functions/update-user-counters/doctor.ts';
 import { systemClock } from '../src/ports/clock.ts';
-import { openStore } from '../src/server/store.ts';
+import { openStore } from '../src/runtime/store.ts';
 import { biiliveBin, startProcess } from './support/processes.ts';
 import { load, type LoadResult, runAll, variedLoad } from './support/load.ts';
 import { cognitoCall } from './support/cognito.ts';

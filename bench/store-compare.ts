@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { UsersService } from '../src/domain/users/users-service.ts';
 import { systemClock } from '../src/ports/clock.ts';
-import { initStore, openStore } from '../src/server/store.ts';
+import { initStore, openStore } from '../src/runtime/store.ts';
 import { LOCAL_CREDENTIALS, startDynamoLocal } from '../test/support/dynamodb-local.ts';
 import { biiliveBin, startProcess } from './support/processes.ts';
 import { load, type LoadResult, runAll, variedLoad } from './support/load.ts';

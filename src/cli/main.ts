@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
-import { StartupError } from '../server/store.ts';
+import { StartupError } from '../runtime/store.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerUsers } from './commands/users.ts';

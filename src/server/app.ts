@@ -11,8 +11,8 @@ import { randomIds, type Ids } from '../ports/ids.ts';
 import type { Tables } from '../ports/tables.ts';
 import { tableDefinitions } from '../domain/tables.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
-import { openStore } from './store.ts';
-import { createCountersConsumer } from '../functions/update-user-counters/embedded.ts';
+import { openStore } from '../runtime/store.ts';
+import { createCountersConsumer } from '../runtime/counters-consumer.ts';
 import { createIdentity } from '../domain/identity/create-identity.ts';
 import { UsersService } from '../domain/users/users-service.ts';
 import { SocialService } from '../domain/social/social-service.ts';
@@ -21,16 +21,16 @@ import { createCognitoHandler } from './cognito/router.ts';
 import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
 import { ServerMetrics } from './metrics.ts';
-import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from './endpoints.ts';
-import { loadTls, type TlsMaterial } from './tls.ts';
+import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from '../runtime/endpoints.ts';
+import { loadTls, type TlsMaterial } from '../runtime/tls.ts';
 import { openBus } from '../adapters/bus/index.ts';
 import { SubscriptionBroker } from '../api/subscriptions/broker.ts';
 import { attachPublishers } from '../api/subscriptions/publishing.ts';
 import { PresenceService } from '../domain/presence/presence-service.ts';
 import { PointsService } from '../domain/points/points-service.ts';
 import { RankingsService } from '../domain/rankings/rankings-service.ts';
-import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
-import { createMediaModule } from './media/module.ts';
+import { startRankingsSchedule, type EmbeddedRankings } from '../runtime/rankings-schedule.ts';
+import { createMediaModule } from '../runtime/media.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/realtime-server.ts';
 
 export interface AppOptions {
@@ -53,7 +53,7 @@ export interface App {
   tls?: TlsMaterial;
   /** The AppSync real-time endpoint (/graphql/realtime). */
   realtime: Pick<RealtimeServer, 'stats'>;
-  /** CalculateRankings on its schedule (src/server/rankings-schedule.ts). */
+  /** CalculateRankings on its schedule (src/runtime/rankings-schedule.ts). */
   rankings: Pick<EmbeddedRankings, 'nextRun'>;
   close(): Promise<void>;
 }

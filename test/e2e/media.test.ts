@@ -22,7 +22,7 @@ import { ManualClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import type { Tables } from '../../src/ports/tables.ts';
-import { createMediaModule, type MediaModule } from '../../src/server/media/module.ts';
+import { createMediaModule, type MediaModule } from '../../src/runtime/media.ts';
 import { phoneJpeg } from '../support/images.ts';
 
 const A = '3f1c2b7e-0000-4000-8000-00000000000a';

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { amplifyConfig } from '../../src/server/endpoints.ts';
+import { amplifyConfig } from '../../src/runtime/endpoints.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 
 const PASSWORD = 'Corr3ct!horse';

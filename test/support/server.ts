@@ -24,7 +24,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import { startApp, type App } from '../../src/server/app.ts';
-import { initStore } from '../../src/server/store.ts';
+import { initStore } from '../../src/runtime/store.ts';
 import { LOCAL_CREDENTIALS, assertLocalEndpoint } from './dynamodb-local.ts';
 
 export interface CapturedCode {

@@ -14,7 +14,7 @@ import { openSqliteTables } from '../../src/adapters/sqlite/sqlite-tables.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { PhotoProcessor, type PhotoFailure } from '../../src/domain/media/photo-processor.ts';
 import { tableDefinitions } from '../../src/domain/tables.ts';
-import { createPhotoTrigger } from '../../src/functions/process-profile-photo/embedded.ts';
+import { createPhotoTrigger } from '../../src/runtime/photo-trigger.ts';
 import { createProcessProfilePhoto } from '../../src/functions/process-profile-photo/handler.ts';
 import { toS3Event, type S3Event } from '../../src/functions/process-profile-photo/s3-event.ts';
 import { ManualClock } from '../../src/ports/clock.ts';

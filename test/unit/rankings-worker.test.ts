@@ -10,7 +10,7 @@ import { RankingsService, type RankingEntry, type RankingScope } from '../../src
 import { tableDefinitions } from '../../src/domain/tables.ts';
 import { createCalculateRankings, type RankingsProgress } from '../../src/functions/calculate-rankings/handler.ts';
 import { scheduledEvent, type ScheduledEvent } from '../../src/functions/calculate-rankings/scheduled-event.ts';
-import { runRankingsInWorker, scheduleRankings } from '../../src/functions/calculate-rankings/worker.ts';
+import { runRankingsInWorker, scheduleRankings } from '../../src/runtime/rankings-worker.ts';
 import type { Item, Tables } from '../../src/ports/tables.ts';
 
 const config = configSchema.parse({});

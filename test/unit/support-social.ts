@@ -17,7 +17,7 @@ import { SocialService } from '../../src/domain/social/social-service.ts';
 import { tableDefinitions, type TableNames } from '../../src/domain/tables.ts';
 import type { StreamConsumer } from '../../src/functions/stream-consumer.ts';
 import { counterBacklog } from '../../src/functions/update-user-counters/backlog.ts';
-import { createCountersConsumer, type CountersConsumerOptions } from '../../src/functions/update-user-counters/embedded.ts';
+import { createCountersConsumer, type CountersConsumerOptions } from '../../src/runtime/counters-consumer.ts';
 import { ManualClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { TableValidationError, type ChangeLog, type ChangeRecord, type Item, type Key, type Shard, type Tables } from '../../src/ports/tables.ts';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { S3Blobs } from '../../adapters/blobs/s3-blobs.ts';
 import { tableDefinitions } from '../../domain/tables.ts';
 import { tableCreateInput } from '../../adapters/dynamodb/dynamodb-tables.ts';
-import { dynamoEndpointLabel, initStore, openStore } from '../../server/store.ts';
+import { dynamoEndpointLabel, initStore, openStore } from '../../runtime/store.ts';
 import { systemClock } from '../../ports/clock.ts';
 import { TableValidationError } from '../../ports/tables.ts';
 import { configFrom, withConfigOptions } from '../options.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { doctorCounters, type DoctorCountersResult } from '../../functions/update-user-counters/doctor.ts';
-import { openContext } from '../context.ts';
+import { openContext } from '../../runtime/command-context.ts';
 import { createLogger } from '../logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '../../domain/errors.ts';
 import { ADMIN_GROUP, PointsService } from '../../domain/points/points-service.ts';
 import { systemClock } from '../../ports/clock.ts';
-import { openStore } from '../../server/store.ts';
+import { openStore } from '../../runtime/store.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 /**

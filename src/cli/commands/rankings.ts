@@ -5,9 +5,9 @@ import { AppError } from '../../domain/errors.ts';
 import { RankingsService } from '../../domain/rankings/rankings-service.ts';
 import { createCalculateRankings, type RankingsProgress, type RankingsSummary } from '../../functions/calculate-rankings/handler.ts';
 import { scheduledEvent } from '../../functions/calculate-rankings/scheduled-event.ts';
-import { runRankingsInWorker } from '../../functions/calculate-rankings/worker.ts';
+import { runRankingsInWorker } from '../../runtime/rankings-worker.ts';
 import { systemClock } from '../../ports/clock.ts';
-import { openStore, StartupError } from '../../server/store.ts';
+import { openStore, StartupError } from '../../runtime/store.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startApp } from '../../server/app.ts';
 import { createLogger } from '../logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
-import type { TlsMaterial } from '../../server/tls.ts';
+import type { TlsMaterial } from '../../runtime/tls.ts';
 
 /** Where the certificate is and how clients come to trust it (a self-signed one is trusted by path or fingerprint). */
 function tlsLines(tls: TlsMaterial | undefined): string[] {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openContext } from '../context.ts';
+import { openContext } from '../../runtime/command-context.ts';
 import { createLogger } from '../logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 

@@ -1,7 +1,7 @@
 /**
  * ProcessProfilePhoto: the seed's S3-triggered function, as a pure handler over the S3 event shape.
  * On AWS it is the Lambda behind the bucket notification (ObjectCreated on prefix `incoming/`);
- * embedded, ./embedded.ts feeds it the blob store's object-created events. It handles photo uploads
+ * embedded, src/runtime/photo-trigger.ts feeds it the blob store's object-created events. It handles photo uploads
  * only (src/domain/media/keys.ts parsePhotoUpload), so its own outputs (`profile-photos/...`,
  * `fotos/...`) never re-trigger it; other buckets, event names and keys are skipped.
  * The work itself is src/domain/media/photo-processor.ts.

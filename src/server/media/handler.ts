@@ -1,6 +1,6 @@
 /**
  * The media part of the one HTTP port (embedded "CloudFront + S3"):
- *   GET/HEAD /profile-photos/*, /fotos/*, /videos/*   CDN behaviours (./behaviours.ts, ./serve.ts)
+ *   GET/HEAD /profile-photos/*, /fotos/*, /videos/*   CDN behaviours (src/domain/media/behaviours.ts, ./serve.ts)
  *   PUT      /media/upload/<key>?...                   presigned upload (embedded store, ./upload.ts)
  *   GET/HEAD /media/object/<key>?...                   presigned download (embedded store)
  * Any other path: `false`, so the caller's router falls through.
@@ -19,7 +19,7 @@ import { parseMediaKey } from '../../domain/media/keys.ts';
 import { isValidBlobKey, type Blobs, type PresignVerifier } from '../../ports/blobs.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { DOWNLOAD, behaviourFor } from './behaviours.ts';
+import { DOWNLOAD, behaviourFor } from '../../domain/media/behaviours.ts';
 import { HotObjectCache } from './cache.ts';
 import { sendS3Error } from './s3-errors.ts';
 import { serveFromCache, serveObject } from './serve.ts';

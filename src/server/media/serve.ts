@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { BlobRangeError, type BlobInfo, type Blobs, type ByteRange } from '../../ports/blobs.ts';
-import type { Behaviour } from './behaviours.ts';
+import type { Behaviour } from '../../domain/media/behaviours.ts';
 import type { CachedObject, HotObjectCache } from './cache.ts';
 import { noneMatch, notModifiedSince, parseRange, rangeStillValid } from './http-range.ts';
 import { sendS3Error } from './s3-errors.ts';

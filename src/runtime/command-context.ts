@@ -5,8 +5,8 @@ import type { Tables } from '../ports/tables.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
 import { UsersService } from '../domain/users/users-service.ts';
-import { openStore } from '../server/store.ts';
-import { endpointsFor, readRuntimeFile } from '../server/endpoints.ts';
+import { openStore } from './store.ts';
+import { endpointsFor, readRuntimeFile } from './endpoints.ts';
 import { resolve } from 'node:path';
 import type { Logger } from '../ports/logger.ts';
 

@@ -4,25 +4,25 @@
  * trigger, shared CDN invalidations and the HTTP handler. One call, so app.ts stays a wiring list.
  */
 import { join, resolve } from 'node:path';
-import type { Config } from '../../config/schema.ts';
-import { FsBlobs } from '../../adapters/blobs/fs-blobs.ts';
-import { S3Blobs } from '../../adapters/blobs/s3-blobs.ts';
-import { EmbeddedUrlSigner } from '../../adapters/blobs/url-signer.ts';
-import { createSharpImages } from '../../adapters/images/sharp-images.ts';
-import { CdnInvalidations } from '../../domain/media/invalidations.ts';
-import { MediaService } from '../../domain/media/media-service.ts';
-import { PhotoProcessor, type PhotoFailure } from '../../domain/media/photo-processor.ts';
-import { loadMediaSigningSecret } from '../../domain/media/signing-secret.ts';
-import { createPhotoTrigger, type PhotoTrigger } from '../../functions/process-profile-photo/embedded.ts';
-import { createProcessProfilePhoto, type ProcessProfilePhoto } from '../../functions/process-profile-photo/handler.ts';
-import { BucketMissingError, type Blobs } from '../../ports/blobs.ts';
-import { StartupError } from '../store.ts';
-import type { Clock } from '../../ports/clock.ts';
-import type { Ids } from '../../ports/ids.ts';
-import type { ImageProcessor } from '../../ports/images.ts';
-import type { Logger } from '../../ports/logger.ts';
-import type { Tables } from '../../ports/tables.ts';
-import { createMediaHandler, type MediaHandler, type MediaHandlerDeps } from './handler.ts';
+import type { Config } from '../config/schema.ts';
+import { FsBlobs } from '../adapters/blobs/fs-blobs.ts';
+import { S3Blobs } from '../adapters/blobs/s3-blobs.ts';
+import { EmbeddedUrlSigner } from '../adapters/blobs/url-signer.ts';
+import { createSharpImages } from '../adapters/images/sharp-images.ts';
+import { CdnInvalidations } from '../domain/media/invalidations.ts';
+import { MediaService } from '../domain/media/media-service.ts';
+import { PhotoProcessor, type PhotoFailure } from '../domain/media/photo-processor.ts';
+import { loadMediaSigningSecret } from '../domain/media/signing-secret.ts';
+import { createPhotoTrigger, type PhotoTrigger } from './photo-trigger.ts';
+import { createProcessProfilePhoto, type ProcessProfilePhoto } from '../functions/process-profile-photo/handler.ts';
+import { BucketMissingError, type Blobs } from '../ports/blobs.ts';
+import { StartupError } from './store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Ids } from '../ports/ids.ts';
+import type { ImageProcessor } from '../ports/images.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Tables } from '../ports/tables.ts';
+import { createMediaHandler, type MediaHandler, type MediaHandlerDeps } from '../server/media/handler.ts';
 
 export interface MediaModuleOptions {
   config: Config;

@@ -5,19 +5,16 @@
  * commits to a power cut loses at most the pointer flip, leaving the previous snapshot current.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../domain/errors.ts';
-import { tableDefinitions } from '../../domain/tables.ts';
-import type { Tables } from '../../ports/tables.ts';
-import { createCalculateRankings, type RankingsProgress } from './handler.ts';
-import type { RankingsWorkerData, RankingsWorkerMessage } from './worker.ts';
-
-type OpenTables = (options: { path: string; synchronous?: 'FULL' | 'NORMAL'; busyTimeoutMs?: number }) => Tables;
+import { AppError } from '../domain/errors.ts';
+import { tableDefinitions } from '../domain/tables.ts';
+import { openSqliteTables } from '../adapters/sqlite/sqlite-tables.ts';
+import { createCalculateRankings, type RankingsProgress } from '../functions/calculate-rankings/handler.ts';
+import type { RankingsWorkerData, RankingsWorkerMessage } from './rankings-worker.ts';
 
 const PROGRESS_EVERY_MS = 100;
 
 async function main(data: RankingsWorkerData): Promise<void> {
   const post = (msg: RankingsWorkerMessage) => parentPort!.postMessage(msg);
-  const { openSqliteTables } = (await import(data.tablesModule)) as { openSqliteTables: OpenTables };
   const tables = openSqliteTables({ path: data.dbPath, synchronous: 'NORMAL', busyTimeoutMs: data.config.sqlite?.busyTimeoutMs ?? 5000 });
   try {
     // The rankings table of a data dir created before it existed.

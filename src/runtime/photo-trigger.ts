@@ -5,11 +5,11 @@
  * A failed run is retried with backoff; after the last try the upload stays in quarantine until
  * the next start.
  */
-import type { Blobs } from '../../ports/blobs.ts';
-import type { Logger } from '../../ports/logger.ts';
-import { INCOMING_PREFIX, parsePhotoUpload } from '../../domain/media/keys.ts';
-import type { ProcessProfilePhoto } from './handler.ts';
-import { toS3Event, type S3Event } from './s3-event.ts';
+import type { Blobs } from '../ports/blobs.ts';
+import type { Logger } from '../ports/logger.ts';
+import { INCOMING_PREFIX, parsePhotoUpload } from '../domain/media/keys.ts';
+import type { ProcessProfilePhoto } from '../functions/process-profile-photo/handler.ts';
+import { toS3Event, type S3Event } from '../functions/process-profile-photo/s3-event.ts';
 
 export interface PhotoTriggerOptions {
   blobs: Blobs;

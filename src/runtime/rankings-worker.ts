@@ -6,11 +6,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Cron } from 'croner';
-import type { Config } from '../../config/schema.ts';
-import { AppError } from '../../domain/errors.ts';
-import type { TableNames } from '../../domain/tables.ts';
-import type { RankingsProgress, RankingsSummary } from './handler.ts';
-import { scheduledEvent, type ScheduledEvent } from './scheduled-event.ts';
+import type { Config } from '../config/schema.ts';
+import { AppError } from '../domain/errors.ts';
+import type { TableNames } from '../domain/tables.ts';
+import type { RankingsProgress, RankingsSummary } from '../functions/calculate-rankings/handler.ts';
+import { scheduledEvent, type ScheduledEvent } from '../functions/calculate-rankings/scheduled-event.ts';
 
 export interface RankingsWorkerOptions {
   /** The SQLite file the server uses. */
@@ -24,11 +24,6 @@ export interface RankingsWorkerOptions {
   onProgress?: (progress: RankingsProgress) => void;
   /** Aborting terminates the worker: the same as a crash, the previous snapshot stays current. */
   signal?: AbortSignal;
-  /**
-   * Module (URL) exporting `openSqliteTables(options)`: the worker is a composition root of its
-   * own, and functions/ may not import adapters statically. Default: the SQLite adapter.
-   */
-  tablesModule?: string;
 }
 
 /** What the worker thread receives (structured-cloned). */
@@ -37,7 +32,6 @@ export interface RankingsWorkerData {
   tableNames: TableNames;
   config: RankingsWorkerOptions['config'];
   event: ScheduledEvent;
-  tablesModule: string;
 }
 
 export type RankingsWorkerMessage =
@@ -45,8 +39,7 @@ export type RankingsWorkerMessage =
   | { type: 'done'; summary: RankingsSummary }
   | { type: 'error'; name: string; message: string; code?: string; stack?: string };
 
-const DEFAULT_TABLES_MODULE = new URL('../../adapters/sqlite/sqlite-tables.ts', import.meta.url).href;
-const ENTRY = new URL('./worker-entry.ts', import.meta.url).href;
+const ENTRY = new URL('./rankings-worker-entry.ts', import.meta.url).href;
 
 /** Runs CalculateRankings in a worker thread; resolves with its summary, rejects with its error. */
 export function runRankingsInWorker(options: RankingsWorkerOptions): Promise<RankingsSummary> {
@@ -56,7 +49,6 @@ export function runRankingsInWorker(options: RankingsWorkerOptions): Promise<Ran
     tableNames: { ...options.tableNames },
     config: structuredClone(options.config),
     event: options.event ?? scheduledEvent(time, options.config.region),
-    tablesModule: options.tablesModule ?? DEFAULT_TABLES_MODULE,
   };
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason ?? new Error('aborted'));

@@ -1,8 +1,8 @@
 /** Wiring for the composition root: UpdateUserCounters fed from the change log (SQLite or DynamoDB Streams). */
-import type { TableNames } from '../../domain/tables.ts';
-import type { Tables } from '../../ports/tables.ts';
-import { StreamConsumer, type StreamConsumerOptions } from '../stream-consumer.ts';
-import { UPDATE_USER_COUNTERS, createUpdateUserCounters } from './handler.ts';
+import type { TableNames } from '../domain/tables.ts';
+import type { Tables } from '../ports/tables.ts';
+import { StreamConsumer, type StreamConsumerOptions } from '../functions/stream-consumer.ts';
+import { UPDATE_USER_COUNTERS, createUpdateUserCounters } from '../functions/update-user-counters/handler.ts';
 
 export interface CountersConsumerOptions
   extends Pick<

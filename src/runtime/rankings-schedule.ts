@@ -12,7 +12,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { RankingsSummary } from '../functions/calculate-rankings/handler.ts';
-import { runRankingsInWorker, scheduleRankings } from '../functions/calculate-rankings/worker.ts';
+import { runRankingsInWorker, scheduleRankings } from './rankings-worker.ts';
 import type { Logger } from '../ports/logger.ts';
 
 export interface EmbeddedRankings {
