@@ -1,8 +1,40 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Imports point one way: the domain and the ports never reach up into adapters, server, api, cli or infra.
-const upward = ['**/adapters/**', '**/server/**', '**/api/**', '**/cli/**', '**/infra/**', '**/functions/**'];
+/**
+ * Imports point one way (docs/architecture.md). Each folder lists the folders it may not import;
+ * only runtime/ chooses adapters, and the entries (server, cli, lambda) ask it for a ready system.
+ */
+const LAYERS = {
+  'src/config': ['domain', 'ports', 'adapters', 'functions', 'api', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/ports': ['adapters', 'functions', 'api', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/domain': ['adapters', 'functions', 'api', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/adapters': ['functions', 'api', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/functions': ['adapters', 'api', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/api': ['adapters', 'functions', 'runtime', 'server', 'cli', 'lambda', 'infra'],
+  'src/runtime': ['server', 'cli', 'lambda', 'infra'],
+  'src/server': ['adapters', 'cli', 'lambda', 'infra'],
+  'src/cli': ['adapters', 'lambda', 'infra'],
+  'src/lambda': ['adapters', 'server', 'cli', 'infra'],
+  infra: ['adapters', 'functions', 'api', 'runtime', 'server', 'cli', 'lambda'],
+};
+/** I/O libraries and frameworks the domain and ports never import. */
+const IO_LIBRARIES = ['better-sqlite3', '@aws-sdk/*', 'ws', 'ioredis', 'sharp', 'pino', 'graphql', 'jose', 'aws-cdk-lib', 'aws-cdk-lib/*'];
+
+function layerRules() {
+  return Object.entries(LAYERS).map(([folder, forbidden]) => {
+    const pure = folder === 'src/domain' || folder === 'src/ports';
+    const patterns = [
+      {
+        // infra/ sits beside src/, so its forbidden folders are those under src/.
+        group: forbidden.map((f) => (folder === 'infra' ? `**/src/${f}/**` : `**/${f}/**`)),
+        message: `${folder}/ may not import ${forbidden.join(', ')} (imports point one way; only runtime/ chooses adapters).`,
+      },
+      ...(pure ? [{ group: IO_LIBRARIES, message: 'The domain imports no I/O library or framework.' }] : []),
+    ];
+    return { files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+  });
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'cdk.out/**'] },
@@ -14,29 +46,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  {
-    files: ['src/domain/**/*.ts', 'src/ports/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: upward, message: 'The domain and ports import no adapter, server, api, cli or infra code.' },
-            { group: ['better-sqlite3', '@aws-sdk/*', 'ws', 'ioredis', 'sharp', 'pino', 'graphql', 'jose'], message: 'The domain imports no I/O library or framework.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/functions/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/adapters/**', '**/server/**', '**/api/**', '**/cli/**', '**/infra/**'], message: 'Functions depend on the domain and ports only.' }] },
-      ],
-    },
-  },
+  ...layerRules(),
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },

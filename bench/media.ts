@@ -27,6 +27,7 @@ import { systemClock } from '../src/ports/clock.ts';
 import { randomIds } from '../src/ports/ids.ts';
 import { silentLogger } from '../src/ports/logger.ts';
 import { createMediaModule } from '../src/runtime/media.ts';
+import { createMediaEndpoint } from '../src/server/media/endpoint.ts';
 import { toS3Event } from '../src/functions/process-profile-photo/s3-event.ts';
 import { load } from './support/load.ts';
 import { startProcess } from './support/processes.ts';
@@ -317,8 +318,9 @@ async function serveCdn(dataDir: string) {
   const tables = openSqliteTables({ path: join(dataDir, 'biilive.sqlite'), synchronous: config.sqlite.synchronous });
   let base = '';
   const media = await createMediaModule({ config, tables, clock: systemClock, ids: randomIds, log: silentLogger, publicUrl: () => base });
+  const handler = createMediaEndpoint({ media, settings: config.media, clock: systemClock, log: silentLogger });
   const server = createServer((req, res) => {
-    void media.handler(req, res).then((handled) => {
+    void handler(req, res).then((handled) => {
       if (!handled) {
         res.writeHead(404);
         res.end();

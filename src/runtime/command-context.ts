@@ -4,33 +4,37 @@ import { randomIds } from '../ports/ids.ts';
 import type { Tables } from '../ports/tables.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
-import { UsersService } from '../domain/users/users-service.ts';
+import type { UsersService } from '../domain/users/users-service.ts';
 import { openStore } from './store.ts';
 import { endpointsFor, readRuntimeFile } from './endpoints.ts';
+import { createServices, type DomainServices } from './services.ts';
 import { resolve } from 'node:path';
-import type { Logger } from '../ports/logger.ts';
+import { silentLogger, type Logger } from '../ports/logger.ts';
 
 /** The services a maintenance command needs, on the configured store, without the HTTP server. */
 export interface CommandContext {
   config: Config;
   tables: Tables;
   installation: Installation;
+  services: DomainServices;
+  /** Shorthand for services.users. */
   users: UsersService;
   identity(): Promise<Identity>;
   close(): Promise<void>;
 }
 
-export async function openContext(config: Config, log: Logger): Promise<CommandContext> {
+export async function openContext(config: Config, log: Logger = silentLogger): Promise<CommandContext> {
   const tables = await openStore(config, { clock: systemClock });
   const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
-  const users = new UsersService({ tables, tableNames: config.tables, clock: systemClock, limits: config.limits });
+  const services = createServices({ config, tables, clock: systemClock, ids: randomIds });
   const live = readRuntimeFile(resolve(config.dataDir));
   const issuer = live?.issuer ?? endpointsFor(config, installation, config.port).issuer;
   return {
     config,
     tables,
     installation,
-    users,
+    services,
+    users: services.users,
     identity: () =>
       createIdentity({
         tables,
@@ -41,7 +45,7 @@ export async function openContext(config: Config, log: Logger): Promise<CommandC
         installation,
         issuer,
         config,
-        postConfirmation: (user) => users.createProfile(user),
+        postConfirmation: (user) => services.users.createProfile(user),
         codeSink: () => {},
       }),
     close: () => tables.close(),

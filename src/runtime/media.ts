@@ -1,7 +1,8 @@
 /**
- * Media, assembled from config for the composition root (src/server/app.ts): the blob store (fs or
+ * Media, assembled from config for the embedded and scaled-out runtimes: the blob store (fs or
  * S3), the embedded URL signer (fs), sharp, MediaService, ProcessProfilePhoto and its embedded
- * trigger, shared CDN invalidations and the HTTP handler. One call, so app.ts stays a wiring list.
+ * trigger, and shared CDN invalidations. The HTTP side (uploads, CDN paths) is the server's
+ * (src/server/media/endpoint.ts), built from what this returns.
  */
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
@@ -22,7 +23,6 @@ import type { Ids } from '../ports/ids.ts';
 import type { ImageProcessor } from '../ports/images.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Tables } from '../ports/tables.ts';
-import { createMediaHandler, type MediaHandler, type MediaHandlerDeps } from '../server/media/handler.ts';
 
 export interface MediaModuleOptions {
   config: Config;
@@ -34,7 +34,6 @@ export interface MediaModuleOptions {
   publicUrl: () => string;
   /** Counts refused photo uploads (e.g. a prom-client counter labelled by reason). */
   onFailure?: (reason: PhotoFailure) => void;
-  observe?: MediaHandlerDeps['observe'];
   /** Overrides for tests. */
   blobs?: Blobs;
   images?: ImageProcessor;
@@ -42,8 +41,9 @@ export interface MediaModuleOptions {
 
 export interface MediaModule {
   service: MediaService;
-  handler: MediaHandler;
   blobs: Blobs;
+  /** The embedded store's URL signer (fs only): the server verifies presigned uploads with it. */
+  signer?: EmbeddedUrlSigner;
   invalidations: CdnInvalidations;
   processor: PhotoProcessor;
   fn: ProcessProfilePhoto;
@@ -106,22 +106,10 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     // An S3 store raises no event for direct uploads here: look for them regularly.
     rescanMs: m.store === 's3' ? 5000 : undefined,
   });
-  const handler = createMediaHandler({
-    blobs,
-    presign: signer,
-    clock,
-    log: mediaLog,
-    cacheMaxBytes: m.cdnCacheMaxBytes,
-    cacheObjectMaxBytes: m.cdnCacheObjectMaxBytes,
-    invalidations,
-    invalidationPollMs: m.invalidationPollMs,
-    observe: options.observe,
-  });
-
   return {
     service,
-    handler,
     blobs,
+    signer,
     invalidations,
     processor,
     fn,
@@ -144,7 +132,6 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     },
     async close() {
       await trigger.stop();
-      await handler.close();
       await blobs.close();
     },
   };

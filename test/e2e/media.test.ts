@@ -23,6 +23,8 @@ import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import type { Tables } from '../../src/ports/tables.ts';
 import { createMediaModule, type MediaModule } from '../../src/runtime/media.ts';
+import { createMediaEndpoint } from '../../src/server/media/endpoint.ts';
+import type { MediaHandler } from '../../src/server/media/handler.ts';
 import { phoneJpeg } from '../support/images.ts';
 
 const A = '3f1c2b7e-0000-4000-8000-00000000000a';
@@ -31,6 +33,7 @@ const B = '3f1c2b7e-0000-4000-8000-00000000000b';
 let dataDir: string;
 let tables: Tables;
 let media: MediaModule;
+let handler: MediaHandler;
 let server: Server;
 let base: string;
 const clock = new ManualClock(Date.now());
@@ -53,8 +56,9 @@ before(async () => {
     publicUrl: () => base,
     onFailure: (reason) => failures.push(reason),
   });
+  handler = createMediaEndpoint({ media, settings: config.media, clock, log: silentLogger });
   server = createServer((req, res) => {
-    void media.handler(req, res).then((handled) => {
+    void handler(req, res).then((handled) => {
       if (!handled) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{"message":"Not found"}');
@@ -70,6 +74,7 @@ before(async () => {
 after(async () => {
   server?.closeAllConnections();
   await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+  await handler?.close();
   await media?.close();
   await tables?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -390,7 +395,7 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
     const thumb = await get(new URL(newest.thumbnailUrl).pathname);
     assert.equal(thumb.res.status, 200);
     assert.deepEqual([(await sharp(thumb.body).metadata()).width, (await sharp(thumb.body).metadata()).height], [200, 200]);
-    assert.ok(media.handler.cache.size.entries >= 2, 'hot objects are cached');
+    assert.ok(handler.cache.size.entries >= 2, 'hot objects are cached');
 
     await assert.rejects(media.service.deletePhoto(B, newest.key), (err: unknown) => err instanceof AppError && err.code === 'Unauthorized');
     assert.equal(await media.service.deletePhoto(B, newest.photoId), false, "B has no such photo: A's is untouched");
@@ -398,7 +403,7 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
 
     assert.equal(await media.service.deletePhoto(A, newest.photoId), true);
     // Still in this server's cache until the shared invalidation is polled (as CloudFront serves until invalidated).
-    await media.handler.poll();
+    await handler.poll();
     assert.equal((await get(`/${newest.key}`)).res.status, 404);
     assert.equal((await get(new URL(newest.thumbnailUrl).pathname)).res.status, 404);
     const remaining = await media.service.listPhotos(A, 100);
@@ -409,18 +414,18 @@ describe('gallery: listing, delete, immutable caching, invalidation', () => {
   test('invalidation with CloudFront path semantics drops cached objects, across processes via the table', async () => {
     const profile = new URL(String((await user(A)).profilePhotoUrl)).pathname;
     await get(profile);
-    const cached = () => media.handler.cache.size.entries;
+    const cached = () => handler.cache.size.entries;
     assert.ok(cached() > 0, "cached() > 0");
-    assert.equal(media.handler.invalidate(['/fotos/nobody/*']), 0);
-    assert.ok(media.handler.invalidate(['/profile-photos/*']) >= 1, "media.handler.invalidate(['/profile-photos/*']) >= 1");
+    assert.equal(handler.invalidate(['/fotos/nobody/*']), 0);
+    assert.ok(handler.invalidate(['/profile-photos/*']) >= 1, "handler.invalidate(['/profile-photos/*']) >= 1");
     await get(profile);
     // What `biilive cdn invalidate --paths "/*"` does from another process: record it in the table.
     const inv = await media.invalidations.create(['/*']);
     assert.match(inv.id, /^I\d+$/);
-    await media.handler.poll();
+    await handler.poll();
     assert.equal(cached(), 0);
-    assert.throws(() => media.handler.invalidate(['profile-photos/*']), AppError);
-    assert.throws(() => media.handler.invalidate(['/a*b']), AppError);
+    assert.throws(() => handler.invalidate(['profile-photos/*']), AppError);
+    assert.throws(() => handler.invalidate(['/a*b']), AppError);
   });
 });
 

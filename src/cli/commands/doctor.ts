@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { doctorCounters, type DoctorCountersResult } from '../../functions/update-user-counters/doctor.ts';
 import { openContext } from '../../runtime/command-context.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 /**

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../../domain/errors.ts';
-import { ADMIN_GROUP, PointsService } from '../../domain/points/points-service.ts';
-import { systemClock } from '../../ports/clock.ts';
-import { openStore } from '../../runtime/store.ts';
+import { ADMIN_GROUP } from '../../domain/points/points-service.ts';
+import { openContext } from '../../runtime/command-context.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 /**
@@ -19,9 +18,9 @@ export function registerPoints(program: Command): void {
     .requiredOption('--key <idempotencyKey>', 'idempotency key: a retry with the same key counts once')
     .action(async (userId: string, amount: string, opts) => {
       const config = configFrom(opts);
-      const tables = await openStore(config, { clock: systemClock });
+      const context = await openContext(config);
       try {
-        const service = new PointsService({ tables, tableNames: config.tables, clock: systemClock, points: config.points });
+        const service = context.services.points;
         // A decimal integer as typed; anything else reaches the service as NaN and is refused there.
         const value = /^-?\d+$/.test(amount.trim()) ? Number(amount) : NaN;
         const result = await service.award({ username: 'biilive-cli', groups: [ADMIN_GROUP] }, { userId, amount: value, reason: opts.reason, idempotencyKey: opts.key });
@@ -31,7 +30,7 @@ export function registerPoints(program: Command): void {
         process.stderr.write(`biilive: points award refused (${err.code}): ${err.message}\n`);
         process.exitCode = 1;
       } finally {
-        await tables.close();
+        await context.close();
       }
     });
 }

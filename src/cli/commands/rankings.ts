@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/schema.ts';
 import { AppError } from '../../domain/errors.ts';
-import { RankingsService } from '../../domain/rankings/rankings-service.ts';
+import { openContext } from '../../runtime/command-context.ts';
 import { createCalculateRankings, type RankingsProgress, type RankingsSummary } from '../../functions/calculate-rankings/handler.ts';
 import { scheduledEvent } from '../../functions/calculate-rankings/scheduled-event.ts';
 import { runRankingsInWorker } from '../../runtime/rankings-worker.ts';
@@ -45,13 +45,13 @@ export function registerRankings(program: Command): void {
 
   withConfigOptions(rankings.command('status').description('the current snapshot (date, users, countries, cities)')).action(async (opts) => {
     const config = configFrom(opts);
-    const tables = await openStore(config, { clock: systemClock });
+    const context = await openContext(config);
     try {
-      const pointer = await new RankingsService({ tables, tableNames: config.tables, limits: config.limits }).current();
+      const pointer = await context.services.rankings.current();
       const current = pointer && Object.fromEntries(Object.entries(pointer).filter(([k]) => k !== 'pk' && k !== 'sk'));
       process.stdout.write(`${JSON.stringify({ current: current ?? null }, null, 2)}\n`);
     } finally {
-      await tables.close();
+      await context.close();
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startApp } from '../../server/app.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 import type { TlsMaterial } from '../../runtime/tls.ts';
 

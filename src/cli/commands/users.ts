@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../runtime/command-context.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 export function registerUsers(program: Command): void {
