@@ -89,7 +89,8 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
     {
       // Added: installation settings (generated ids, API key, signing keys), stream checkpoints, leases.
       // Stream function checkpoints: pk "CHECKPOINT#<function>", sk shardId (embedded consumer);
-      // pk "LEDGER#<function>", sk first eventID of a Lambda batch (AWS, with expiresAt as TTL).
+      // pk "APPLIED#<function>", sk a stream record's eventID: the Lambda's per-record applied
+      // markers (AWS), with expiresAt (epoch seconds) as the table's TTL attribute.
       // Attributes: sequenceNumber, pendingEnd, partsDone, ended (src/functions/batch-ledger.ts).
       // Shard leases (one consumer per shard across replicas): pk "LEASE#<function>", sk shardId,
       // owner (per-process id), expiresAt (epoch ms); src/functions/shard-leases.ts.

@@ -14,6 +14,7 @@ import type { DynamoDBStreamEvent, DynamoDBStreamRecord } from '../../src/functi
 import { counterBacklog } from '../../src/functions/update-user-counters/backlog.ts';
 import { doctorCounters } from '../../src/functions/update-user-counters/doctor.ts';
 import {
+  APPLIED_MARKERS_PK,
   MAX_UPDATES_PER_PART,
   UPDATE_USER_COUNTERS,
   createUpdateUserCounters,
@@ -204,7 +205,7 @@ export function countersSuite(store: Store, sizes: CountersSizes = { propertyOps
   });
 
   describe(`runtimes (${store.name})`, () => {
-    test('the Lambda entry resumes a half-applied multi-part batch on redelivery', () =>
+    test('the Lambda entry resumes a half-applied batch on any redelivery: the same batch, bisected halves, a suffix', () =>
       withFixture(store, async (f) => {
         const [celeb] = await f.users(1, 'celeb');
         const fans = await f.users(250, 'fan');
@@ -217,15 +218,49 @@ export function countersSuite(store: Store, sizes: CountersSizes = { propertyOps
             if (phase === 'afterCommit' && ++commits === 1) throw new Error('timeout');
           },
         });
+        // A crash after the first transaction, at the batch's first record: a function error.
         await assert.rejects(crashing.handler(event), /timeout/);
+        const applied = (await counters(f, celeb)).seguidores as number;
+        assert.ok(applied > 0 && applied < 250, `part of the batch is applied (${applied})`);
+
+        // Lambda bisects the failed batch: each half alone, then the whole batch and its tail again.
         const fn = createUpdateUserCounters({ tables: f.tables, tableNames: f.names });
+        const half = event.Records.length / 2;
+        assert.deepEqual(await fn.handler({ Records: event.Records.slice(0, half) }), { batchItemFailures: [] });
+        assert.deepEqual(await counters(f, celeb), { seguidores: half, siguiendo: 0 });
+        assert.deepEqual(await fn.handler({ Records: event.Records.slice(half) }), { batchItemFailures: [] });
         assert.deepEqual(await fn.handler(event), { batchItemFailures: [] });
-        assert.deepEqual(await fn.handler(event), { batchItemFailures: [] });
+        assert.deepEqual(await fn.handler({ Records: event.Records.slice(7) }), { batchItemFailures: [] });
         assert.deepEqual(await counters(f, celeb), { seguidores: 250, siguiendo: 0 });
         assert.deepEqual(await counters(f, fans[249]), { seguidores: 0, siguiendo: 1 });
-        const ledger = await f.tables.get(f.names.system, { pk: `LEDGER#${UPDATE_USER_COUNTERS}`, sk: event.Records[0].eventID });
-        assert.equal(ledger?.sequenceNumber, event.Records.at(-1)!.dynamodb.SequenceNumber);
-        assert.equal(typeof ledger?.expiresAt, 'number');
+        const marker = await f.tables.get(f.names.system, { pk: APPLIED_MARKERS_PK, sk: event.Records[0].eventID });
+        assert.equal(marker?.sequenceNumber, event.Records[0].dynamodb.SequenceNumber);
+        assert.equal(typeof marker?.expiresAt, 'number', 'markers expire (DynamoDB TTL)');
+      }));
+
+    test('the Lambda entry reports a failure after the first record as a partial batch failure from there', () =>
+      withFixture(store, async (f) => {
+        const [a, b, c] = await f.users(3);
+        const fans = await f.users(60, 'fan');
+        const event: DynamoDBStreamEvent = { Records: [...fans.map((fan) => record('INSERT', fan, a)), record('INSERT', b, c)] };
+        let commits = 0;
+        const failing = createUpdateUserCounters({
+          tables: f.tables,
+          tableNames: f.names,
+          faultInjector: ({ phase }) => {
+            if (phase === 'beforeCommit' && ++commits === 2) throw new Error('throttled');
+          },
+        });
+        const response = await failing.handler(event);
+        assert.equal(response.batchItemFailures.length, 1);
+        const from = event.Records.findIndex((r) => r.dynamodb.SequenceNumber === response.batchItemFailures[0].itemIdentifier);
+        assert.ok(from > 0, 'the first group is applied; the failure is reported where the second one starts');
+        assert.deepEqual(await counters(f, a), { seguidores: from, siguiendo: 0 });
+        // Lambda retries from the reported record.
+        const fn = createUpdateUserCounters({ tables: f.tables, tableNames: f.names });
+        assert.deepEqual(await fn.handler({ Records: event.Records.slice(from) }), { batchItemFailures: [] });
+        assert.deepEqual(await counters(f, a), { seguidores: 60, siguiendo: 0 });
+        assert.deepEqual(await counters(f, c), { seguidores: 1, siguiendo: 0 });
       }));
 
     test('the embedded consumer, started in the background, applies follows until stopped', () =>
