@@ -37,7 +37,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'cdk.out/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'cdk.out/**', '.scratch-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -48,7 +48,7 @@ export default tseslint.config(
   },
   ...layerRules(),
   {
-    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly' } },
   },
 );

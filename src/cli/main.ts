@@ -9,6 +9,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerPoints } from './commands/points.ts';
 import { registerRankings } from './commands/rankings.ts';
 import { registerCdn } from './commands/cdn.ts';
+import { registerSchema } from './commands/schema.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPoints(program);
   registerRankings(program);
   registerCdn(program);
+  registerSchema(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,4 +1,3 @@
-/* global process */
 // Runs Amplify JS v6, unchanged, in its own process (it is a process-wide singleton, and
 // NODE_EXTRA_CA_CERTS must be set when a process starts). The job comes in BIILIVE_AMPLIFY_JOB:
 // { config, username?, password?, query, variables, authMode }. Prints JSON lines: connection

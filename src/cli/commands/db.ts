@@ -1,10 +1,17 @@
 import type { Command } from 'commander';
-import { S3Blobs } from '../../adapters/blobs/s3-blobs.ts';
-import { tableDefinitions } from '../../domain/tables.ts';
-import { tableCreateInput } from '../../adapters/dynamodb/dynamodb-tables.ts';
-import { dynamoEndpointLabel, initStore, openStore } from '../../runtime/store.ts';
+import { dynamoEndpointLabel, initStore } from '../../runtime/store.ts';
+import {
+  DbToolInputError,
+  awsCliGetItemOutput,
+  ensureMediaBucket,
+  getItem,
+  parseDynamoJsonKey,
+  parsePlainKey,
+  resolveTableName,
+  tableCreateInputs,
+} from '../../runtime/db-tools.ts';
 import { systemClock } from '../../ports/clock.ts';
-import { TableValidationError } from '../../ports/tables.ts';
+import { TableValidationError, type Key } from '../../ports/tables.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
 
 export function registerDb(program: Command): void {
@@ -17,22 +24,14 @@ export function registerDb(program: Command): void {
     .option('--dry-run', 'print the CreateTable inputs (with BIILIVE_DYNAMODB_TABLE_PREFIX applied), change nothing')
     .action(async (opts) => {
       const config = configFrom(opts);
-      const definitions = tableDefinitions(config.tables);
       if (opts.dryRun) {
-        const prefix = config.dynamodb.tablePrefix;
-        process.stdout.write(`${JSON.stringify(definitions.map((d) => tableCreateInput(d, prefix + d.name)), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(tableCreateInputs(config), null, 2)}\n`);
         return;
       }
       const result = await initStore(config, { clock: systemClock });
       if (config.media.store === 's3') {
-        const m = config.media;
-        const blobs = new S3Blobs({ bucket: m.bucket, region: config.region, endpoint: m.s3Endpoint, forcePathStyle: m.s3ForcePathStyle });
-        try {
-          await blobs.ensure({ create: true });
-          process.stdout.write(`media bucket ${m.bucket} ready on S3 at ${m.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? config.region}\n`);
-        } finally {
-          await blobs.close();
-        }
+        const where = await ensureMediaBucket(config);
+        process.stdout.write(`media bucket ${config.media.bucket} ready on S3 at ${where}\n`);
       }
       if (config.store === 'sqlite') {
         process.stdout.write(`${result.tables.length} tables ready on sqlite (${config.dataDir}): ${result.tables.join(', ')}\n`);
@@ -49,29 +48,43 @@ export function registerDb(program: Command): void {
       );
     });
 
-  withConfigOptions(db.command('get-item <table> <key>').description('print one item; key as JSON, e.g. \'{"userId":"..."}\''))
-    .action(async (table: string, key: string, opts, cmd: Command) => {
+  withConfigOptions(
+    db
+      .command('get-item [table] [key]')
+      .description(
+        'print one item: `get-item <table> \'{"userId":"..."}\'` (plain JSON), or as the AWS CLI: ' +
+          '`get-item --table-name <table> --key \'{"userId":{"S":"..."}}\'` (prints {"Item": ...} in DynamoDB JSON, nothing if absent)',
+      ),
+  )
+    .option('--table-name <table>', 'AWS CLI form: the table (its configured name, or the prefixed DynamoDB name)')
+    .option('--key <json>', 'AWS CLI form: the key in DynamoDB JSON, e.g. \'{"userId":{"S":"user123"}}\'')
+    .option('--plain', 'AWS CLI form: print the item as plain JSON (null if absent) instead of {"Item": <DynamoDB JSON>}')
+    .action(async (table: string | undefined, key: string | undefined, opts, cmd: Command) => {
+      const usage = (message: string): never => cmd.error(`biilive: ${message}`, { exitCode: 2 });
+      const awsForm = opts.tableName !== undefined || opts.key !== undefined;
+      if (awsForm && (table !== undefined || key !== undefined)) usage('give either <table> <key> or --table-name and --key, not both');
+      if (awsForm && (opts.tableName === undefined || opts.key === undefined)) usage('--table-name and --key go together');
+      if (!awsForm && (table === undefined || key === undefined)) {
+        usage(`get-item needs <table> '<key json>' or --table-name <table> --key '<DynamoDB JSON>'`);
+      }
       const config = configFrom(opts);
-      const names = tableDefinitions(config.tables).map((d) => d.name);
-      if (!names.includes(table)) cmd.error(`biilive: unknown table ${table}; the tables are ${names.join(', ')}`, { exitCode: 2 });
-      let parsed: unknown;
+      let tableName = '';
+      let parsedKey: Key = {};
       try {
-        parsed = JSON.parse(key);
-      } catch {
-        // reported below
+        tableName = resolveTableName(config, awsForm ? opts.tableName : table!);
+        parsedKey = awsForm ? parseDynamoJsonKey(opts.key, config, tableName) : parsePlainKey(key!);
+      } catch (err) {
+        if (!(err instanceof DbToolInputError)) throw err;
+        usage(err.message);
       }
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        cmd.error(`biilive: key must be a JSON object, e.g. '{"userId":"abc"}'`, { exitCode: 2 });
-      }
-      const tables = await openStore(config, { clock: systemClock });
+      let item;
       try {
-        const item = await tables.get(table, parsed as Record<string, string>, { consistent: true });
-        process.stdout.write(`${JSON.stringify(item ?? null, null, 2)}\n`);
+        item = await getItem(config, tableName, parsedKey, systemClock);
       } catch (err) {
         if (!(err instanceof TableValidationError)) throw err;
-        cmd.error(`biilive: ${err.message}`, { exitCode: 2 });
-      } finally {
-        await tables.close();
+        usage(err.message);
       }
+      if (awsForm && !opts.plain) process.stdout.write(awsCliGetItemOutput(item));
+      else process.stdout.write(`${JSON.stringify(item ?? null, null, 2)}\n`);
     });
 }
