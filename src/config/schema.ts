@@ -197,6 +197,8 @@ export const configSchema = z
         s3ForcePathStyle: bool.default(false),
         /** Base URL of the CDN paths in stored/served URLs; default this server's public URL. */
         cdnBaseUrl: z.string().url().optional(),
+        /** AWS-native: the CloudFront distribution to invalidate when a photo is deleted (set by infra/). */
+        cloudfrontDistributionId: z.string().regex(/^[A-Z0-9]{1,64}$/, 'must be a CloudFront distribution id').optional(),
         uploadUrlTtlSeconds: int(10, 604_800).default(300),
         profilePhotoTypes: mediaTypes.default(['image/jpeg', 'image/png', 'image/webp']),
         photoTypes: mediaTypes.default(['image/jpeg', 'image/png', 'image/webp']),

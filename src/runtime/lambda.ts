@@ -16,6 +16,7 @@ import { randomIds, type Ids } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Tables } from '../ports/tables.ts';
 import type { Blobs } from '../ports/blobs.ts';
+import { createInvalidation } from './aws/cloudfront-invalidation.ts';
 import { createLogger } from './logger.ts';
 import { createServices, type DomainServices } from './services.ts';
 
@@ -75,7 +76,10 @@ export function createLambdaSystem(overrides: LambdaSystemOverrides = {}): Lambd
     return `${cdnBase}/${key}`;
   };
   const services = createServices({ config, tables, clock, ids });
-  const media = new MediaService({ tables, tableNames: config.tables, blobs, clock, settings: m, limits: config.limits, urlFor, log });
+  // A deleted photo must leave CloudFront too: its paths are cached for a year.
+  const distributionId = m.cloudfrontDistributionId;
+  const invalidations = distributionId ? { create: (paths: string[]) => createInvalidation({ distributionId, paths }) } : undefined;
+  const media = new MediaService({ tables, tableNames: config.tables, blobs, clock, settings: m, limits: config.limits, urlFor, invalidations, log });
   const presence = new PresenceService({
     tables,
     tableNames: config.tables,

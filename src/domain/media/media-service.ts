@@ -10,7 +10,6 @@ import type { Tables } from '../../ports/tables.ts';
 import { badRequest, notFound, unauthorized } from '../errors.ts';
 import { pageSize, withCursor, type PageLimits } from '../social/paging.ts';
 import type { TableNames } from '../tables.ts';
-import type { CdnInvalidations } from './invalidations.ts';
 import {
   INCOMING_PREFIX,
   MEDIA_KINDS,
@@ -44,8 +43,8 @@ export interface MediaServiceDeps {
   limits: PageLimits;
   /** Absolute CDN URL of a public key (`<cdnBase>/<key>`). */
   urlFor: (key: string) => string;
-  /** Deleted photos are invalidated here so every server's CDN cache drops them. */
-  invalidations?: Pick<CdnInvalidations, 'create'>;
+  /** Deleted photos are invalidated here so every CDN cache drops them (the embedded servers', or CloudFront's). */
+  invalidations?: { create(paths: string[]): Promise<unknown> };
   log?: Logger;
 }
 
