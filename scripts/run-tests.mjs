@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Runs node:test over test/**/*.test.ts through tsx. Optional argument: a tier folder (unit, adapters, e2e).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Runs node:test over test/**/*.test.ts through tsx. Optional argument: a tier folder (unit, adapters, e2e, infra, lambda).
+// When tests that read the CDK app's output are selected (test/infra, test/lambda), the app is
+// synthesized once first, into a fresh temp dir passed to every test file in BIILIVE_TEST_CDK_OUT.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
+/** Tiers whose tests read the synthesized stack or its bundles (test/support/cdk-template.ts). */
+const SYNTH_TIERS = ['infra', 'lambda'];
 const tier = process.argv[2];
 const base = join(root, 'test', tier ?? '');
 const files = [];
@@ -19,6 +24,27 @@ if (files.length === 0) {
   console.error(`no test files under ${base}`);
   process.exit(1);
 }
+
+const env = { ...process.env, NODE_ENV: 'test' };
+let cdkOut;
+if (files.some((f) => SYNTH_TIERS.includes(relative(join(root, 'test'), f).split(sep)[0]))) {
+  cdkOut = mkdtempSync(join(tmpdir(), 'biilive-cdk-'));
+  const started = Date.now();
+  const synth = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'support', 'cdk-template.ts'), cdkOut], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: root,
+    env,
+  });
+  if (synth.status !== 0) {
+    rmSync(cdkOut, { recursive: true, force: true });
+    console.error('cdk synth failed; no tests run');
+    process.exit(synth.status ?? 1);
+  }
+  console.error(`cdk synth: ${((Date.now() - started) / 1000).toFixed(1)} s (${cdkOut})`);
+  env.BIILIVE_TEST_CDK_OUT = cdkOut;
+}
+
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files];
-const res = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
+const res = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env });
+if (cdkOut) rmSync(cdkOut, { recursive: true, force: true });
 process.exit(res.status ?? 1);

@@ -10,6 +10,7 @@ import { registerPoints } from './commands/points.ts';
 import { registerRankings } from './commands/rankings.ts';
 import { registerCdn } from './commands/cdn.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerOutputs } from './commands/outputs.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRankings(program);
   registerCdn(program);
   registerSchema(program);
+  registerOutputs(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
