@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { MAX_USER_ID_LENGTH } from '../../src/domain/social/keys.ts';
 import { PIPELINE_FUNCTIONS, RESOLVERS, type DataSourceId, type PipelineFunctionName } from './resolvers.ts';
-import { renderTemplate, type TemplateConfig } from './templates.ts';
+import { USER_ID_PATTERN, renderTemplate, type TemplateConfig } from './templates.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../src/api/schema.graphql', import.meta.url));
 
@@ -131,6 +131,7 @@ export class BiiliveApi extends Construct {
       pageSizeDefault: limits.pageSizeDefault,
       pageSizeMax: limits.pageSizeMax,
       maxUserIdLength: MAX_USER_ID_LENGTH,
+      userIdPattern: USER_ID_PATTERN,
     };
     const template = (file: string) => appsync.MappingTemplate.fromString(renderTemplate(file, config));
 

@@ -19,7 +19,12 @@ export interface TemplateConfig {
   pageSizeMax: number;
   /** Longest user id (src/domain/social/keys.ts). */
   maxUserIdLength: number;
+  /** A regular expression a user id matches: no control characters (the same rule as isUserId). */
+  userIdPattern: string;
 }
+
+/** Java's and JavaScript's regular expressions read it alike (AppSync's $util.matches, the simulator's). */
+export const USER_ID_PATTERN = '^[^\\x00-\\x1f\\x7f]*$';
 
 const CONFIG_REFERENCE = /\$\{?config\./;
 
@@ -38,7 +43,12 @@ export function renderTemplate(file: string, config: TemplateConfig): string {
   return `${configLine(config)}\n${text}`;
 }
 
+/** VTL string literals have no escapes: a value is written as it is, and may not hold a quote. */
 function configLine(config: TemplateConfig): string {
-  const entries = Object.entries(config).map(([k, v]) => `${JSON.stringify(k)}: ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+  const entries = Object.entries(config).map(([k, v]) => {
+    if (typeof v === 'number') return `"${k}": ${v}`;
+    if (v.includes('"')) throw new Error(`template value ${k} holds a double quote, which VTL cannot write: ${v}`);
+    return `"${k}": "${v}"`;
+  });
   return `#set($config = {${entries.join(', ')}})`;
 }

@@ -5,8 +5,9 @@
  * directives; the operations still take the user from the identity, never from arguments.
  *
  * Contract with the response template (infra/api/vtl): `{ data }` on success; `{ error }` for a
- * domain error, whose `type` becomes AppSync's errorType. Anything else is thrown, so AppSync
- * masks it and the function's log and error metric record it.
+ * domain error, whose `type` becomes AppSync's errorType. Anything else is thrown: the function's
+ * log and error metric record it, and the response template (infra/api/vtl/lambda.response.vtl)
+ * answers the client a masked InternalFailure, as the embedded server does.
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { AppError, ErrorCode } from '../../domain/errors.ts';
