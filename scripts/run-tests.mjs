@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs node:test over test/**/*.test.ts through tsx. Optional argument: a tier folder (unit, adapters, e2e, infra, lambda).
 // When tests that read the CDK app's output are selected (test/infra, test/lambda), the app is
-// synthesized once first, into a fresh temp dir passed to every test file in BIILIVE_TEST_CDK_OUT.
+// synthesized once first, into a fresh temp dir passed to every test file in TEST_CDK_OUTDIR.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -41,7 +41,7 @@ if (files.some((f) => SYNTH_TIERS.includes(relative(join(root, 'test'), f).split
     process.exit(synth.status ?? 1);
   }
   console.error(`cdk synth: ${((Date.now() - started) / 1000).toFixed(1)} s (${cdkOut})`);
-  env.BIILIVE_TEST_CDK_OUT = cdkOut;
+  env.TEST_CDK_OUTDIR = cdkOut;
 }
 
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files];

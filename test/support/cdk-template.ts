@@ -1,7 +1,7 @@
 /**
  * The CDK app synthesized once per test run: scripts/run-tests.mjs runs this file as a program
  * (`node --import tsx test/support/cdk-template.ts <dir>`) before the tests and passes the
- * directory in BIILIVE_TEST_CDK_OUT; a test file run by hand without it synthesizes into a temp
+ * directory in TEST_CDK_OUTDIR; a test file run by hand without it synthesizes into a temp
  * dir once per process. Synthesis is `infra/app.ts` with cdk.json's context, exactly what
  * `npx cdk synth` runs, plus the path and asset metadata the CDK CLI turns on (tests find each
  * function's bundle through it). It needs no AWS account and makes no AWS call.
@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CDK_OUT_ENV = 'BIILIVE_TEST_CDK_OUT';
+/** Not BIILIVE_-prefixed: the config loader refuses unknown BIILIVE_* variables, and tests pass their environment to biilive. */
+export const CDK_OUT_ENV = 'TEST_CDK_OUTDIR';
 export const STACK = 'BiiliveStack';
 /** Bundling five functions (one installs sharp) takes tens of seconds on two cores. */
 const SYNTH_TIMEOUT_MS = 10 * 60_000;
@@ -80,7 +81,7 @@ export function readAssembly(cdkOut: string): Synthesized {
 
 let cached: Promise<Synthesized> | undefined;
 
-/** This run's synthesized stack: BIILIVE_TEST_CDK_OUT's, or synthesized once for this process. */
+/** This run's synthesized stack: TEST_CDK_OUTDIR's, or synthesized once for this process. */
 export function synthesized(): Promise<Synthesized> {
   cached ??= (async () => {
     const given = process.env[CDK_OUT_ENV];
