@@ -130,6 +130,13 @@ const rows: DashboardRowSpec[] = [
     title: 'DynamoDB throttles',
     per: 'table',
     lines: [
+      // The requests the throttles are out of: DynamoDB reports them per operation only.
+      {
+        label: 'Requests',
+        unit: 'count',
+        cloudwatch: { ...m('AWS/DynamoDB', 'SuccessfulRequestLatency', 'SampleCount', 'Requests'), perOperation: true },
+        local: { increase: { metric: 'storeOperations' } },
+      },
       { label: 'ThrottledRequests', unit: 'count', cloudwatch: { ...dynamo('ThrottledRequests'), perOperation: true }, local: { increase: { metric: 'storeThrottles' } } },
       {
         label: 'ReadThrottleEvents',

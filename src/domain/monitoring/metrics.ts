@@ -99,7 +99,7 @@ export const METRICS = {
   storeErrors: {
     name: 'biilive_store_errors_total',
     type: 'counter',
-    help: 'Store calls that failed, by table, operation and kind (conditional, validation, system)',
+    help: 'Store calls that failed, by table, operation and kind (conditional, validation, conflict, system)',
     labels: ['table', 'operation', 'kind'],
     cloudwatch: 'AWS/DynamoDB ConditionalCheckFailedRequests, UserErrors, SystemErrors (TableName)',
   },
