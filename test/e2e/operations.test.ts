@@ -159,6 +159,18 @@ describe('operator commands beside the running server', () => {
     assert.match(notMetrics.stderr, /not a BiiLive \/metrics page/);
   });
 
+  test('users disable / enable: as AdminDisableUser, no sign-in while disabled', async () => {
+    const off = await runCli(['users', 'disable', 'caro', '--data-dir', dataDir], childEnv());
+    assert.equal(off.code, 0, off.stderr);
+    await assert.rejects(signIn(s, 'caro', PASSWORD), (err: Error) => err.name === 'NotAuthorizedException' && err.message === 'User is disabled.');
+    const on = await runCli(['users', 'enable', 'caro', '--data-dir', dataDir], childEnv());
+    assert.equal(on.code, 0, on.stderr);
+    assert.ok((await signIn(s, 'caro', PASSWORD)).AccessToken);
+    const nobody = await runCli(['users', 'disable', 'nobody', '--data-dir', dataDir], childEnv());
+    assert.notEqual(nobody.code, 0);
+    assert.match(nobody.stderr, /User does not exist/);
+  });
+
   test('progress: plain lines when stderr is not a terminal (db init, doctor counters); --quiet has none', async () => {
     const fresh = mkdtempSync(join(scratch, 'init-'));
     const init = await runCli(['db', 'init', '--data-dir', fresh], childEnv());

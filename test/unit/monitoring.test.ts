@@ -15,6 +15,8 @@ import { parseExposition } from '../../src/domain/monitoring/exposition.ts';
 import { grafanaDashboard } from '../../src/domain/monitoring/grafana.ts';
 import { METRICS, MONITORED_FUNCTIONS } from '../../src/domain/monitoring/metrics.ts';
 import { prometheusRules, promql, rulesYaml } from '../../src/domain/monitoring/prometheus.ts';
+import { readFileSync } from 'node:fs';
+import { metricsTable } from '../../scripts/metrics-table.ts';
 import { CALCULATE_RANKINGS } from '../../src/functions/calculate-rankings/handler.ts';
 import { POST_CONFIRMATION } from '../../src/functions/post-confirmation/handler.ts';
 import { PROCESS_PROFILE_PHOTO } from '../../src/functions/process-profile-photo/handler.ts';
@@ -33,6 +35,11 @@ describe('definition', () => {
     assert.deepEqual([alarm('FunctionErrors').threshold, alarm('FunctionErrors').unit], [1, 'percent']);
     assert.ok(alarm('CountersDeadLetters').localNote, 'an AWS-only alarm says why');
     for (const row of MONITORING.dashboard.rows) assert.ok(row.lines.filter((l) => l.local).length >= 3, row.title);
+  });
+
+  test('docs/operations.md lists every metric with its CloudWatch counterpart', () => {
+    const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    assert.ok(doc.includes(metricsTable()), 'regenerate the table: node --import tsx scripts/metrics-table.ts');
   });
 
   test('the monitored functions are the seed functions the server runs', () => {
