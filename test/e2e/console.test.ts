@@ -218,6 +218,8 @@ describe('console in Chromium', () => {
     assert.equal(await page.textContent('[data-testid=profile-following]'), '1');
     assert.equal(await page.textContent('[data-testid=profile-conversations]'), '1');
     assert.equal(await page.textContent('[data-testid=profile-groups]'), 'none');
+    assert.deepEqual(await page.$$eval('[data-testid=followers] li', (els) => els.map((e) => e.textContent)), ['ops']);
+    assert.deepEqual(await page.$$eval('[data-testid=following] li', (els) => els.map((e) => e.textContent)), ['quin']);
     await page.click('[data-testid=toggle-admin]');
     await page.waitForSelector('[data-testid=profile-groups]:has-text("admin")');
     await page.click('[data-testid=toggle-admin]');

@@ -283,7 +283,7 @@ async function usersPage(main) {
         }
       };
       const people = (list) =>
-        list.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', {}, list.map((f) => h('li', {}, h('a', { class: 'user', onclick: () => showUser(f.userId) }, f.nickname || f.userId))));
+        list.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', {}, list.map((f) => h('li', {}, h('a', { class: 'user', onclick: () => showUser(f.userId) }, (f.profile && f.profile.nickname) || f.userId))));
       detail.replaceChildren(
         h(
           'div',
@@ -312,7 +312,12 @@ async function usersPage(main) {
               h('button', { class: 'secondary', 'data-testid': 'toggle-admin', onclick: () => act('groups', { group: 'admin', member: !isAdmin }) }, isAdmin ? 'Remove from admin' : 'Add to admin'),
               h('button', { class: a.enabled ? 'danger' : 'secondary', 'data-testid': 'toggle-enabled', onclick: () => act('enabled', { enabled: !a.enabled }) }, a.enabled ? 'Disable user' : 'Enable user'),
             ),
-          h('div', { class: 'columns' }, h('div', {}, h('h2', {}, 'Followers'), people(u.followers)), h('div', {}, h('h2', {}, 'Following'), people(u.following))),
+          h(
+            'div',
+            { class: 'columns' },
+            h('div', { 'data-testid': 'followers' }, h('h2', {}, 'Followers'), people(u.followers)),
+            h('div', { 'data-testid': 'following' }, h('h2', {}, 'Following'), people(u.following)),
+          ),
         ),
       );
     } catch (err) {
