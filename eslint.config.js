@@ -52,10 +52,10 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly' } },
   },
   {
-    // The web console's own script runs in the browser, beside the UMD libraries it loads.
+    // The web console's own modules run in the browser, beside the UMD libraries it loads.
     files: ['src/server/console/public/**/*.js'],
     languageOptions: {
-      sourceType: 'script',
+      sourceType: 'module',
       globals: Object.fromEntries(
         ['window', 'document', 'location', 'fetch', 'sessionStorage', 'Node', 'URLSearchParams', 'setInterval', 'clearInterval', 'console', 'uPlot', 'React', 'ReactDOM', 'GraphiQL'].map((g) => [g, 'readonly']),
       ),

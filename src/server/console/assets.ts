@@ -1,5 +1,5 @@
 /**
- * The console's files: its own page, script and style (./public, plain files, no build step) and
+ * The console's files: its own page, style and ES modules (./public, plain files, no build step) and
  * the libraries it loads from node_modules as published (uPlot for the graphs; React 18 UMD and
  * GraphiQL 3 for the explorer). Read once, kept in memory, served with a strict CSP.
  */
@@ -31,7 +31,7 @@ const VENDOR: Record<string, [pkg: string, file: string]> = {
   'graphiql.min.js': ['graphiql', 'graphiql.min.js'],
   'graphiql.min.css': ['graphiql', 'graphiql.min.css'],
 };
-const OWN = ['index.html', 'console.js', 'console.css'];
+const OWN = ['index.html', 'console.css', 'console.js', 'ui.js', 'overview.js', 'people.js', 'operations.js', 'graphql.js'];
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
