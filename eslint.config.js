@@ -37,7 +37,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'cdk.out/**', '.scratch-*/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'cdk.out/**', '.scratch-*/**', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -50,5 +50,15 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly' } },
+  },
+  {
+    // The web console's own modules run in the browser, beside the UMD libraries it loads.
+    files: ['src/server/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'sessionStorage', 'Node', 'URLSearchParams', 'setInterval', 'clearInterval', 'console', 'uPlot', 'React', 'ReactDOM', 'GraphiQL'].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );

@@ -1,8 +1,8 @@
 /**
  * Monitoring (seed: CloudWatch): the seed's dashboard rows and alarms, defined once as plain data
- * (`MONITORING`) and rendered here into a dashboard, alarms and an SNS topic. The same data is meant
- * to generate the embedded server's alarms, so it names metrics, statistics, periods and
- * thresholds, never constructs.
+ * in src/domain/monitoring/definition.ts (which also feeds the embedded server's own alarms, the
+ * Prometheus rules and the Grafana dashboard) and rendered here into a dashboard, alarms and an
+ * SNS topic, from each entry's CloudWatch side.
  *
  * Each alarm is evaluated per resource instance of its kind (the API, each table, each function,
  * the bucket, the dead-letter queue): a failing function is not averaged away by a busy one.
@@ -15,133 +15,22 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENTIRE_BUCKET_METRICS } from './media.ts';
+import {
+  MONITORING,
+  PERIOD_SECONDS,
+  type AlarmSpec,
+  type DashboardRowSpec,
+  type MetricSpec,
+  type ResourceKind,
+  type TreatMissingData,
+} from '../../src/domain/monitoring/definition.ts';
 
-/** What a metric or alarm is about; each kind has its CloudWatch dimensions. */
-export type ResourceKind = 'api' | 'table' | 'function' | 'bucket' | 'queue';
-
-export interface MetricSpec {
-  namespace: string;
-  metricName: string;
-  statistic: string;
-  label: string;
-  /** Reported per operation too (DynamoDB ThrottledRequests): graphed with a SEARCH over it. */
-  perOperation?: boolean;
-}
-
-export type AlarmValue =
-  /** One metric as it is. */
-  | { metric: MetricSpec }
-  /** Sum of metrics, missing data as 0; `withIndexes`: also each global secondary index's. */
-  | { sum: MetricSpec[]; withIndexes?: boolean }
-  /** 100 * sum(part) / of, 0 when `of` is 0. */
-  | { percent: { part: MetricSpec[]; of: MetricSpec } };
-
-export interface AlarmSpec {
-  id: string;
-  description: string;
-  per: ResourceKind;
-  value: AlarmValue;
-  unit: 'ms' | 'count' | 'percent';
-  periodSeconds: number;
-  evaluationPeriods: number;
-  datapointsToAlarm: number;
-  /** Alarm when the value is greater than this. */
-  threshold: number;
-}
-
-export interface DashboardRowSpec {
-  title: string;
-  per: ResourceKind;
-  metrics: MetricSpec[];
-}
-
-const PERIOD_SECONDS = 300;
-const m = (namespace: string, metricName: string, statistic: string, label = metricName): MetricSpec => ({ namespace, metricName, statistic, label });
-const appsync = (name: string, statistic: string, label?: string) => m('AWS/AppSync', name, statistic, label);
-const dynamo = (name: string) => m('AWS/DynamoDB', name, 'Sum');
-const fn = (name: string) => m('AWS/Lambda', name, 'Sum');
-const s3 = (name: string) => m('AWS/S3', name, 'Sum');
-
-/** The seed's dashboard and alarms (plus the counters dead-letter alarm this project adds). */
-export const MONITORING = {
-  dashboard: {
-    name: 'BiiLive',
-    rows: [
-      {
-        title: 'API requests and errors',
-        per: 'api',
-        // AppSync's `Requests` is per account and region; the API's own count is Latency's sample count.
-        metrics: [appsync('Latency', 'SampleCount', 'Requests'), appsync('4XXError', 'Sum'), appsync('5XXError', 'Sum'), appsync('Latency', 'Average', 'Latency (ms)')],
-      },
-      {
-        title: 'DynamoDB throttles',
-        per: 'table',
-        metrics: [{ ...dynamo('ThrottledRequests'), perOperation: true }, dynamo('ReadThrottleEvents'), dynamo('WriteThrottleEvents')],
-      },
-      { title: 'Function invocations and errors', per: 'function', metrics: [fn('Invocations'), fn('Errors'), fn('Throttles')] },
-      { title: 'Media GET/PUT requests', per: 'bucket', metrics: [s3('GetRequests'), s3('PutRequests'), s3('4xxErrors'), s3('5xxErrors')] },
-    ] satisfies DashboardRowSpec[],
-  },
-  alarms: [
-    {
-      id: 'ApiLatency',
-      description: 'API latency above 1 s',
-      per: 'api',
-      value: { metric: appsync('Latency', 'Average') },
-      unit: 'ms',
-      periodSeconds: PERIOD_SECONDS,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      threshold: 1000,
-    },
-    {
-      // Every throttled request counts at least one throttle event, on the table or on the index
-      // it read; ThrottledRequests itself is reported per operation (graphed, too many to alarm on).
-      id: 'DynamoDbThrottles',
-      description: 'DynamoDB requests throttled',
-      per: 'table',
-      value: { sum: [dynamo('ReadThrottleEvents'), dynamo('WriteThrottleEvents')], withIndexes: true },
-      unit: 'count',
-      periodSeconds: PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 0,
-    },
-    {
-      id: 'FunctionErrors',
-      description: 'Function errors above 1 % of invocations',
-      per: 'function',
-      value: { percent: { part: [fn('Errors')], of: fn('Invocations') } },
-      unit: 'percent',
-      periodSeconds: PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 1,
-    },
-    {
-      id: 'MediaErrors',
-      description: 'Media requests answered 4xx/5xx above 5 % of requests',
-      per: 'bucket',
-      value: { percent: { part: [s3('4xxErrors'), s3('5xxErrors')], of: s3('AllRequests') } },
-      unit: 'percent',
-      periodSeconds: PERIOD_SECONDS,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      threshold: 5,
-    },
-    {
-      id: 'CountersDeadLetters',
-      description: 'Follow-counter batches given up on (run `npx biilive doctor counters --fix`)',
-      per: 'queue',
-      value: { metric: m('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum') },
-      unit: 'count',
-      periodSeconds: PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 0,
-    },
-  ] satisfies AlarmSpec[],
-} as const;
+const TREAT_MISSING: Record<TreatMissingData, cloudwatch.TreatMissingData> = {
+  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+  breaching: cloudwatch.TreatMissingData.BREACHING,
+  ignore: cloudwatch.TreatMissingData.IGNORE,
+  missing: cloudwatch.TreatMissingData.MISSING,
+};
 
 /** CloudWatch alarms reference at most this many metrics. */
 const MAX_ALARM_METRICS = 10;
@@ -170,7 +59,7 @@ export class Monitoring extends Construct {
     this.topic = this.alarmTopic(props.alarmEmail);
     const action = new actions.SnsAction(this.topic);
 
-    for (const spec of MONITORING.alarms as readonly AlarmSpec[]) {
+    for (const spec of MONITORING.alarms) {
       for (const resource of props.resources[spec.per]) {
         const alarm = new cloudwatch.Alarm(this, `${spec.id}${resource.name}`, {
           alarmDescription: `${spec.description}: ${resource.name} (${spec.unit} > ${spec.threshold})`,
@@ -179,7 +68,7 @@ export class Monitoring extends Construct {
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: spec.evaluationPeriods,
           datapointsToAlarm: spec.datapointsToAlarm,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          treatMissingData: TREAT_MISSING[spec.treatMissingData],
         });
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
@@ -188,7 +77,7 @@ export class Monitoring extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: MONITORING.dashboard.name });
-    for (const row of MONITORING.dashboard.rows as readonly DashboardRowSpec[]) {
+    for (const row of MONITORING.dashboard.rows) {
       this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${row.title}`, width: 24, height: 1 }));
       this.dashboard.addWidgets(...rowWidgets(row, props.resources[row.per]));
     }
@@ -242,7 +131,7 @@ function metricOf(spec: MetricSpec, dimensions: Record<string, string>, label = 
 /** The alarm's metric or metric-math expression for one resource. */
 export function alarmMetric(spec: AlarmSpec, resource: Monitored): cloudwatch.IMetric {
   const period = Duration.seconds(spec.periodSeconds);
-  const value = spec.value;
+  const value = spec.cloudwatch;
   if ('metric' in value) return metricOf(value.metric, resource.dimensions).with({ period });
   const using: Record<string, cloudwatch.IMetric> = {};
   const add = (metric: cloudwatch.IMetric) => {
@@ -274,13 +163,17 @@ export function alarmMetric(spec: AlarmSpec, resource: Monitored): cloudwatch.IM
 
 /** A row: one graph per metric with a line per resource, or one graph when there is one resource. */
 function rowWidgets(row: DashboardRowSpec, resources: Monitored[]): cloudwatch.IWidget[] {
+  const metrics = cloudwatchMetrics(row);
   if (resources.length === 1) {
     const [r] = resources;
-    return [new cloudwatch.GraphWidget({ title: `${row.title}: ${r.name}`, left: row.metrics.map((s) => lineOf(s, [r])[0]), width: 24 })];
+    return [new cloudwatch.GraphWidget({ title: `${row.title}: ${r.name}`, left: metrics.map((s) => lineOf(s, [r])[0]), width: 24 })];
   }
-  const width = Math.max(6, Math.floor(24 / row.metrics.length));
-  return row.metrics.map((s) => new cloudwatch.GraphWidget({ title: s.label, left: lineOf(s, resources), width }));
+  const width = Math.max(6, Math.floor(24 / metrics.length));
+  return metrics.map((s) => new cloudwatch.GraphWidget({ title: s.label, left: lineOf(s, resources), width }));
 }
+
+/** The row's lines CloudWatch has (the local-only ones are left out). */
+export const cloudwatchMetrics = (row: DashboardRowSpec): MetricSpec[] => row.lines.flatMap((l) => (l.cloudwatch ? [l.cloudwatch] : []));
 
 function lineOf(spec: MetricSpec, resources: Monitored[]): cloudwatch.IMetric[] {
   if (!spec.perOperation) return resources.map((r) => metricOf(spec, r.dimensions, resources.length === 1 ? spec.label : `${r.name}`));

@@ -11,6 +11,8 @@ import { registerRankings } from './commands/rankings.ts';
 import { registerCdn } from './commands/cdn.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerOutputs } from './commands/outputs.ts';
+import { registerOps } from './commands/ops.ts';
+import { registerCost } from './commands/cost.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
   registerCdn(program);
   registerSchema(program);
   registerOutputs(program);
+  registerOps(program);
+  registerCost(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -249,6 +249,30 @@ export const configSchema = z
         heartbeatTtlMs: int(30, 86_400_000).default(300_000),
       })
       .prefault({}),
+    /** The server's own monitoring (src/domain/monitoring): graphs for the console, alarms it evaluates itself. */
+    monitoring: z
+      .object({
+        /** How often the console's graphs sample the metrics, seconds. */
+        sampleSeconds: int(1, 3600).default(10),
+        /** Samples kept per graph (360 x 10 s = the last hour). */
+        historySamples: int(10, 100_000).default(360),
+        /** Period of every alarm the server evaluates, seconds; default each alarm's own (300 s, as on CloudWatch). Shorter for demos and tests. */
+        alarmPeriodSeconds: int(1, 86_400).optional(),
+        /** Receives a JSON POST on every alarm state change (OK / ALARM / INSUFFICIENT_DATA); none when unset. */
+        alarmWebhookUrl: z.string().url().optional(),
+        /** How long an alarm webhook call may take, ms. */
+        alarmWebhookTimeoutMs: int(100, 60_000).default(5000),
+      })
+      .prefault({}),
+    /** The web console at /console (members of the `admin` group, signed in with the user pool). */
+    console: z
+      .object({
+        /** Serve /console and its API. */
+        enabled: bool.default(true),
+        /** Recent ProcessProfilePhoto outcomes kept in memory for the Media page. */
+        recentMediaEvents: int(0, 10_000).default(100),
+      })
+      .prefault({}),
     /** Pub/sub between replicas: memory (one process) or redis (several replicas). */
     bus: z.enum(['memory', 'redis']).default('memory'),
     redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),

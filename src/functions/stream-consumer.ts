@@ -31,6 +31,16 @@ export interface StreamFunction {
   plan(event: DynamoDBStreamEvent): Promise<TransactOperation[][]>;
 }
 
+/** One batch handed to the function (an invocation on Lambda), or a poll that found nothing (`records: 0`). */
+export interface BatchObservation {
+  records: number;
+  /** Time to plan and commit the batch. */
+  seconds: number;
+  /** Age of the batch's last record when it was read (Lambda's IteratorAge); 0 when caught up. */
+  iteratorAgeSeconds: number;
+  error?: unknown;
+}
+
 export interface StreamConsumerOptions {
   tables: Tables;
   /** Physical name of the stream-enabled table. */
@@ -58,10 +68,12 @@ export interface StreamConsumerOptions {
   log?: Logger;
   /** Test hook, called before and after each commit; throwing simulates a crash there. */
   faultInjector?: FaultInjector;
+  /** Sees every batch and every empty poll (metrics). */
+  observe?: (batch: BatchObservation) => void;
 }
 
-type Settings = Required<Omit<StreamConsumerOptions, 'faultInjector' | 'region' | 'owner'>> &
-  Pick<StreamConsumerOptions, 'faultInjector' | 'region'>;
+type Settings = Required<Omit<StreamConsumerOptions, 'faultInjector' | 'region' | 'owner' | 'observe'>> &
+  Pick<StreamConsumerOptions, 'faultInjector' | 'region' | 'observe'>;
 
 export const checkpointKey = (fnName: string, shardId: string) => ({ pk: `CHECKPOINT#${fnName}`, sk: shardId });
 
@@ -233,6 +245,7 @@ export class StreamConsumer {
     const state = readLedger(item);
     const { records, endOfShard } = await this.nextRecords(shard.shardId, state.sequenceNumber, state.pendingEnd);
     if (records.length === 0) {
+      this.o.observe?.({ records: 0, seconds: 0, iteratorAgeSeconds: 0 });
       if (!endOfShard) return 0;
       // Closed and fully applied: mark it, so children may start (here or on another replica).
       try {
@@ -244,16 +257,25 @@ export class StreamConsumer {
       return 'ended';
     }
     const event = toStreamEvent(records, { table, shardId: shard.shardId, region: this.o.region });
-    const end = records[records.length - 1].sequenceNumber;
-    const outcome = await applyBatch({
-      tables,
-      ledger,
-      state,
-      end,
-      plan: () => fn.plan(event),
-      guard: [guard],
-      faultInjector: this.o.faultInjector,
-    });
+    const last = records[records.length - 1];
+    const seen = { records: records.length, iteratorAgeSeconds: Math.max(0, Date.now() / 1000 - last.approximateCreationDateTime) };
+    const started = performance.now();
+    let outcome: Awaited<ReturnType<typeof applyBatch>>;
+    try {
+      outcome = await applyBatch({
+        tables,
+        ledger,
+        state,
+        end: last.sequenceNumber,
+        plan: () => fn.plan(event),
+        guard: [guard],
+        faultInjector: this.o.faultInjector,
+      });
+    } catch (error) {
+      this.o.observe?.({ ...seen, seconds: (performance.now() - started) / 1000, error: error ?? new Error('undefined thrown') });
+      throw error;
+    }
+    if (outcome !== 'fenced') this.o.observe?.({ ...seen, seconds: (performance.now() - started) / 1000 });
     return outcome === 'fenced' ? 'fenced' : records.length;
   }
 

@@ -7,7 +7,7 @@ import { UPDATE_USER_COUNTERS, createUpdateUserCounters } from '../functions/upd
 export interface CountersConsumerOptions
   extends Pick<
     StreamConsumerOptions,
-    'log' | 'idleMs' | 'batchSize' | 'errorBackoffMs' | 'faultInjector' | 'owner' | 'leaseMs' | 'renewMs' | 'shardRefreshMs' | 'now' | 'region'
+    'log' | 'idleMs' | 'batchSize' | 'errorBackoffMs' | 'faultInjector' | 'owner' | 'leaseMs' | 'renewMs' | 'shardRefreshMs' | 'now' | 'region' | 'observe'
   > {
   tables: Tables;
   tableNames: Pick<TableNames, 'social' | 'users' | 'system'>;

@@ -14,7 +14,7 @@ import { CdnInvalidations } from '../domain/media/invalidations.ts';
 import { MediaService } from '../domain/media/media-service.ts';
 import { PhotoProcessor, type PhotoFailure } from '../domain/media/photo-processor.ts';
 import { loadMediaSigningSecret } from '../domain/media/signing-secret.ts';
-import { createPhotoTrigger, type PhotoTrigger } from './photo-trigger.ts';
+import { createPhotoTrigger, type PhotoRun, type PhotoTrigger } from './photo-trigger.ts';
 import { createProcessProfilePhoto, type ProcessProfilePhoto } from '../functions/process-profile-photo/handler.ts';
 import { BucketMissingError, type Blobs } from '../ports/blobs.ts';
 import { StartupError } from './store.ts';
@@ -34,6 +34,8 @@ export interface MediaModuleOptions {
   publicUrl: () => string;
   /** Counts refused photo uploads (e.g. a prom-client counter labelled by reason). */
   onFailure?: (reason: PhotoFailure) => void;
+  /** Sees every ProcessProfilePhoto run (metrics, recent uploads). */
+  onRun?: (run: PhotoRun) => void;
   /** Overrides for tests. */
   blobs?: Blobs;
   images?: ImageProcessor;
@@ -105,6 +107,7 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     region: config.region,
     // An S3 store raises no event for direct uploads here: look for them regularly.
     rescanMs: m.store === 's3' ? 5000 : undefined,
+    observe: options.onRun,
   });
   return {
     service,

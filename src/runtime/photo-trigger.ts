@@ -8,8 +8,16 @@
 import type { Blobs } from '../ports/blobs.ts';
 import type { Logger } from '../ports/logger.ts';
 import { INCOMING_PREFIX, parsePhotoUpload } from '../domain/media/keys.ts';
-import type { ProcessProfilePhoto } from '../functions/process-profile-photo/handler.ts';
+import type { ProcessedRecord, ProcessProfilePhoto } from '../functions/process-profile-photo/handler.ts';
 import { toS3Event, type S3Event } from '../functions/process-profile-photo/s3-event.ts';
+
+/** One run of the function on one upload (a retry is another run, as a Lambda retry is another invocation). */
+export interface PhotoRun {
+  key: string;
+  seconds: number;
+  results?: ProcessedRecord[];
+  error?: unknown;
+}
 
 export interface PhotoTriggerOptions {
   blobs: Blobs;
@@ -24,6 +32,8 @@ export interface PhotoTriggerOptions {
    * direct uploads raise no event here (no bucket notification to this process).
    */
   rescanMs?: number;
+  /** Sees every run (metrics, the console's recent uploads). */
+  observe?: (run: PhotoRun) => void;
 }
 
 export interface PhotoTrigger {
@@ -94,10 +104,14 @@ export function createPhotoTrigger(options: PhotoTriggerOptions): PhotoTrigger {
 
   async function run(key: string, event: S3Event) {
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       try {
-        await fn.handler(event);
+        const results = await fn.handler(event);
+        options.observe?.({ key, seconds: seconds(), results });
         return;
       } catch (err) {
+        options.observe?.({ key, seconds: seconds(), error: err ?? new Error('undefined thrown') });
         if (attempt >= retryDelays.length || stopped) {
           log?.error({ err, key }, 'photo processing failed; the upload stays in quarantine');
           return;

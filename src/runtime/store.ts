@@ -17,7 +17,9 @@ export interface OpenStoreOptions {
   clock: Clock;
   /** Create missing tables (always true for SQLite; `biilive db init` for DynamoDB). */
   create?: boolean;
-  onThrottle?: (op: string) => void;
+  onThrottle?: (op: string, table?: string) => void;
+  /** Tables checked or created so far, of all (`biilive db init`). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -79,8 +81,10 @@ export interface InitResult {
 export async function initStore(config: Config, options: Omit<OpenStoreOptions, 'create'>): Promise<InitResult> {
   const definitions = tableDefinitions(config.tables);
   if (config.store === 'sqlite') {
+    options.onProgress?.(0, definitions.length);
     const tables = await openStore(config, { ...options, create: true });
     await tables.close();
+    options.onProgress?.(definitions.length, definitions.length);
     return { tables: definitions.map((d) => d.name), created: [] };
   }
   const { tables, created } = await openDynamo(config, definitions, { ...options, create: true });
@@ -116,7 +120,7 @@ async function openDynamo(
     );
   });
   try {
-    const created = await Promise.race([checkOrCreate(tables, definitions, options.create === true, prefix, where), deadline]);
+    const created = await Promise.race([checkOrCreate(tables, definitions, options.create === true, prefix, where, options.onProgress), deadline]);
     return { tables, created };
   } catch (err) {
     await tables.close().catch(() => {});
@@ -127,12 +131,27 @@ async function openDynamo(
   }
 }
 
-async function checkOrCreate(tables: DynamoTables, definitions: TableDefinition[], create: boolean, prefix: string, where: string) {
+async function checkOrCreate(
+  tables: DynamoTables,
+  definitions: TableDefinition[],
+  create: boolean,
+  prefix: string,
+  where: string,
+  onProgress?: (done: number, total: number) => void,
+) {
   let created: string[] = [];
   if (create) {
     const before = await tables.checkTables(definitions);
     created = definitions.map((d) => prefix + d.name).filter((name) => before.includes(`${name}: table is missing`));
-    await tables.ensure(definitions);
+    // In parallel (a new GSI takes minutes on AWS), each table counted once it is ready.
+    let done = 0;
+    onProgress?.(0, definitions.length);
+    await Promise.all(
+      definitions.map(async (d) => {
+        await tables.ensure([d]);
+        onProgress?.(++done, definitions.length);
+      }),
+    );
   }
   const problems = await tables.checkTables(definitions);
   if (problems.length > 0) {

@@ -14,7 +14,6 @@ import { openBus } from '../adapters/bus/index.ts';
 import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
 import type { CodeSink } from '../domain/identity/context.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
-import type { PhotoFailure } from '../domain/media/photo-processor.ts';
 import { PresenceService, type PresenceChange } from '../domain/presence/presence-service.ts';
 import { tableDefinitions } from '../domain/tables.ts';
 import type { Bus } from '../ports/bus.ts';
@@ -22,9 +21,14 @@ import { systemClock, type Clock } from '../ports/clock.ts';
 import { randomIds, type Ids } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Tables } from '../ports/tables.ts';
+import { AlarmEvaluator } from './alarms.ts';
 import { createCountersConsumer } from './counters-consumer.ts';
 import { createMediaModule, type MediaModule } from './media.ts';
-import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
+import { MediaActivity } from './media-activity.ts';
+import { meterTables } from './metered-tables.ts';
+import { MetricHistory } from './metric-history.ts';
+import { SystemMetrics } from './metrics.ts';
+import { RankingsUnavailableError, startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { openStore } from './store.ts';
 
@@ -34,8 +38,8 @@ export interface FoundationOptions {
   ids?: Ids;
   /** Tables to use instead of opening the configured store (tests, other adapters). */
   tables?: Tables;
-  /** Counts store throttles (DynamoDB). */
-  onThrottle?: (op: string) => void;
+  /** The server's metrics (default: a registry of its own, without process metrics). */
+  metrics?: SystemMetrics;
 }
 
 /** What exists before the server listens. */
@@ -49,17 +53,27 @@ export interface Foundation {
   /** Whether the tables were handed in (then no SQLite file belongs to this system). */
   externalTables: boolean;
   services: DomainServices;
+  /** Everything below counts into it; the store is metered (src/runtime/metered-tables.ts). */
+  metrics: SystemMetrics;
+  /** When this process opened the system. */
+  startedAt: Date;
 }
 
 export async function openFoundation(config: Config, options: FoundationOptions): Promise<Foundation> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   mkdirSync(resolve(config.dataDir), { recursive: true });
-  const tables = options.tables ?? (await openStore(config, { clock, onThrottle: options.onThrottle }));
-  if (options.tables) await tables.ensure(tableDefinitions(config.tables));
+  const metrics = options.metrics ?? new SystemMetrics({ defaults: false });
+  const onThrottle = (operation: string, table?: string) => {
+    if (table) metrics.m.storeThrottles.inc({ table, operation });
+  };
+  const raw = options.tables ?? (await openStore(config, { clock, onThrottle }));
+  if (options.tables) await raw.ensure(tableDefinitions(config.tables));
+  metrics.initTables(tableDefinitions(config.tables).map((d) => d.name));
+  const tables = meterTables(raw, metrics);
   const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
   const services = createServices({ config, tables, clock, ids });
-  return { config, log: options.log, clock, ids, tables, installation, externalTables: options.tables !== undefined, services };
+  return { config, log: options.log, clock, ids, tables, installation, externalTables: options.tables !== undefined, services, metrics, startedAt: new Date() };
 }
 
 export interface AssembleOptions {
@@ -69,8 +83,6 @@ export interface AssembleOptions {
   publicUrl: () => string;
   /** Receives confirmation codes (default: logged). */
   codeSink?: CodeSink;
-  /** Counts refused photo uploads. */
-  onPhotoFailure?: (reason: PhotoFailure) => void;
   /** Presence transitions (the realtime broker publishes them). */
   onPresenceChange: (change: PresenceChange) => void;
 }
@@ -83,16 +95,23 @@ export interface System extends Foundation {
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
   replicaId: string;
-  /** CalculateRankings on its schedule. */
-  rankings: Pick<EmbeddedRankings, 'nextRun'>;
-  /** Starts presence, the counters consumer and the rankings schedule. */
+  /** CalculateRankings on its schedule, and on demand. */
+  rankings: Pick<EmbeddedRankings, 'nextRun' | 'lastRun' | 'runNow'>;
+  /** The alarms this server evaluates (started with the functions). */
+  alarms: AlarmEvaluator;
+  /** The console's graphs (started with the functions). */
+  history: MetricHistory;
+  /** ProcessProfilePhoto's recent outcomes. */
+  mediaActivity: MediaActivity;
+  /** Starts presence, the counters consumer, the rankings schedule, alarm evaluation and graph sampling. */
   startFunctions(): Promise<void>;
   /** Stops the functions, presence, the bus, media and the store, in that order. */
   close(): Promise<void>;
 }
 
 export async function assembleSystem(foundation: Foundation, options: AssembleOptions): Promise<System> {
-  const { config, log, clock, ids, tables, installation, services } = foundation;
+  const { config, log, clock, ids, tables, installation, services, metrics } = foundation;
+  const mediaActivity = new MediaActivity(config.console.recentMediaEvents);
   const media = await createMediaModule({
     config,
     tables,
@@ -100,7 +119,11 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
     ids,
     log,
     publicUrl: options.publicUrl,
-    onFailure: options.onPhotoFailure,
+    onFailure: (reason) => metrics.m.photoFailures.inc({ reason }),
+    onRun: (run) => {
+      metrics.observeInvocation('ProcessProfilePhoto', run);
+      mediaActivity.record(run);
+    },
   });
   const release: Array<() => Promise<void>> = [];
   try {
@@ -115,7 +138,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       installation,
       issuer: options.issuer,
       config,
-      postConfirmation: (user) => services.users.createProfile(user),
+      postConfirmation: (user) => metrics.invocation('PostConfirmation', () => services.users.createProfile(user)),
       codeSink:
         options.codeSink ??
         ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
@@ -134,9 +157,26 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       onChange: options.onPresenceChange,
     });
     // UpdateUserCounters, fed from the social table's change log (the Lambda's event-source mapping on AWS).
-    const counters = createCountersConsumer({ tables, tableNames: config.tables, log: log.child({ component: 'counters' }) });
+    const iteratorAge = metrics.m.functionIteratorAge.labels('UpdateUserCounters');
+    const counters = createCountersConsumer({
+      tables,
+      tableNames: config.tables,
+      log: log.child({ component: 'counters' }),
+      observe: (batch) => {
+        iteratorAge.set(batch.iteratorAgeSeconds);
+        if (batch.records > 0) metrics.observeInvocation('UpdateUserCounters', batch);
+      },
+    });
     let rankings: EmbeddedRankings | undefined;
     let started = false;
+    const monitoring = config.monitoring;
+    const alarms = new AlarmEvaluator({
+      metrics,
+      log: log.child({ component: 'alarms' }),
+      periodSeconds: monitoring.alarmPeriodSeconds,
+      webhook: monitoring.alarmWebhookUrl ? { url: monitoring.alarmWebhookUrl, timeoutMs: monitoring.alarmWebhookTimeoutMs } : undefined,
+    });
+    const history = new MetricHistory({ metrics, sampleSeconds: monitoring.sampleSeconds, historySamples: monitoring.historySamples, log });
 
     return {
       ...foundation,
@@ -145,7 +185,17 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       bus,
       presence,
       replicaId,
-      rankings: { nextRun: () => rankings?.nextRun() ?? null },
+      rankings: {
+        nextRun: () => rankings?.nextRun() ?? null,
+        lastRun: () => rankings?.lastRun() ?? null,
+        runNow: () => {
+          if (!rankings) throw new RankingsUnavailableError('the server is still starting');
+          return rankings.runNow();
+        },
+      },
+      alarms,
+      history,
+      mediaActivity,
       async startFunctions() {
         if (started) return;
         started = true;
@@ -156,10 +206,15 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
           config,
           log: log.child({ component: 'rankings' }),
           sqliteFile: foundation.externalTables ? undefined : join(resolve(config.dataDir), 'biilive.sqlite'),
+          metrics,
         });
+        await alarms.start();
+        await history.start();
       },
       async close() {
         if (started) {
+          history.stop();
+          await alarms.stop();
           await presence.stop();
           await counters.stop();
           await rankings?.close();

@@ -21,6 +21,7 @@ import { SubscriptionBroker } from '../api/subscriptions/broker.ts';
 import { attachPublishers } from '../api/subscriptions/publishing.ts';
 import { createMediaEndpoint } from './media/endpoint.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/realtime-server.ts';
+import { createOpsHandler } from './console/handler.ts';
 
 export interface AppOptions {
   log: Logger;
@@ -44,6 +45,9 @@ export interface App {
   realtime: Pick<RealtimeServer, 'stats'>;
   /** CalculateRankings on its schedule (src/runtime/rankings-schedule.ts). */
   rankings: System['rankings'];
+  /** The alarms this server evaluates (also at /alarms). */
+  alarms: System['alarms'];
+  metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -54,11 +58,11 @@ export interface App {
 export async function startApp(config: Config, options: AppOptions): Promise<App> {
   const { log } = options;
   const dataDir = resolve(config.dataDir);
-  const foundation = await openFoundation(config, { log, clock: options.clock, ids: options.ids, tables: options.tables });
+  const metrics = new ServerMetrics();
+  const foundation = await openFoundation(config, { log, clock: options.clock, ids: options.ids, tables: options.tables, metrics });
   const { clock, tables, installation } = foundation;
 
   let ready = false;
-  const metrics = new ServerMetrics();
   // Amplify v6 always dials wss:// for subscriptions: with TLS every route is served over HTTPS on this one port.
   const tls = await loadTls(config).catch(async (err: unknown) => {
     await tables.close().catch(() => {});
@@ -83,7 +87,6 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     issuer: endpoints.issuer,
     publicUrl: () => endpoints.cognitoEndpoint.replace(/\/$/, ''),
     codeSink: options.codeSink,
-    onPhotoFailure: (reason) => metrics.photoFailures.inc({ reason }),
     onPresenceChange: (change) => broker.publish('onPresenceChanged', change),
   }).catch((err: unknown) => {
     server.close();
@@ -95,7 +98,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     settings: config.media,
     clock,
     log: log.child({ component: 'media' }),
-    observe: (route, method, status) => metrics.observeMedia(route, method, status),
+    observe: (behaviour, method, status, bytes) => metrics.observeMedia(behaviour, method, status, bytes),
   });
 
   let apiSchema: GraphQLSchema | undefined;
@@ -114,7 +117,16 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     },
   });
   // Real time: one broker per replica; the bus carries events between replicas (memory = this process only).
-  const broker = new SubscriptionBroker({ schema: apiSchema!, bus: system.bus, origin: system.replicaId, log: log.child({ component: 'realtime' }) });
+  const broker = new SubscriptionBroker({
+    schema: apiSchema!,
+    bus: system.bus,
+    origin: system.replicaId,
+    log: log.child({ component: 'realtime' }),
+    onDispatch: (field, delivered, seconds) => {
+      metrics.m.realtimeDelivered.inc({ field }, delivered);
+      metrics.m.realtimeLatency.observe(seconds);
+    },
+  });
   await broker.start();
 
   server.on(
@@ -123,11 +135,29 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       log,
       metrics,
       bodyLimit: config.limits.bodyBytes,
-      cognito: createCognitoHandler({ identity, log: log.child({ component: 'cognito' }) }),
+      cognito: createCognitoHandler({
+        identity,
+        log: log.child({ component: 'cognito' }),
+        observe: (action, errorType, seconds) => metrics.observeIdentity(action, errorType, seconds),
+      }),
       graphql,
       wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
       isReady: () => ready,
       media: mediaHandler,
+      ops: createOpsHandler({
+        config,
+        apiKey: installation.apiKey,
+        verifier: identity,
+        identity,
+        services,
+        tables,
+        metrics,
+        system,
+        urlFor: (key) => media.urlFor(key),
+        endpoints: () => endpoints,
+        realtimeStats: () => metrics.realtimeStats?.() ?? { connections: 0, subscriptions: 0 },
+        log: log.child({ component: 'console' }),
+      }),
     }),
   );
 
@@ -140,6 +170,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     log: log.child({ component: 'realtime' }),
   });
   server.on('upgrade', (req, socket, head) => realtime.handleUpgrade(req, socket, head));
+  metrics.realtimeStats = () => realtime.stats();
   await system.startFunctions();
 
   writeRuntimeFile(dataDir, endpoints);
@@ -155,6 +186,8 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     tls,
     realtime,
     rankings: system.rankings,
+    alarms: system.alarms,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from '../ports/logger.ts';
 import { BodyTooLargeError, readBody, sendJson, type BodyHandler } from './http.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { OpsHandler } from './console/handler.ts';
 
 export interface ServerDeps {
   log: Logger;
@@ -16,6 +17,8 @@ export interface ServerDeps {
   isReady: () => boolean;
   /** Media paths (CDN behaviours, presigned PUT/GET): resolves false when the path is not media's. */
   media?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Operator routes (/alarms, /console): resolves the route name, or undefined when the path is not theirs. */
+  ops?: OpsHandler;
 }
 
 const CORS = {
@@ -80,6 +83,10 @@ export function createServer(deps: ServerDeps): RequestListener {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(body);
       return 'metrics';
+    }
+    if (deps.ops) {
+      const name = await deps.ops(req, res, path, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+      if (name) return name;
     }
     const wk = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path);
     if (method === 'GET' && wk) {

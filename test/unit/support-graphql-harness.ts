@@ -156,8 +156,8 @@ export async function startHarness(options: { config?: ConfigInput; schemaOption
     asUser: (sub, query, variables, extra) =>
       post({ query, variables: variables ?? null }, { authorization: fakeToken({ sub, ...extra }) }),
     async errorCount(errorType) {
-      const m = await metrics.graphqlErrors.get();
-      return m.values.find((v) => v.labels.errorType === errorType)?.value ?? 0;
+      const m = await metrics.m.apiErrors.get();
+      return m.values.filter((v) => v.labels.error_type === errorType).reduce((n, v) => n + v.value, 0);
     },
     async close() {
       server.closeAllConnections();

@@ -40,7 +40,7 @@ import {
 import { createDynamoChangeLog } from './dynamodb-changes.ts';
 import { mapError } from './errors.ts';
 import { ExpressionBuilder, decodeCursor, encodeCursor, renderCondition, renderUpdate } from './expressions.ts';
-import { backoffDelay, defaultRetryPolicy, sleepFor, withRetry, type RetryPolicy } from './retry.ts';
+import { backoffDelay, defaultRetryPolicy, sleepFor, throttledTables, withRetry, type RetryPolicy } from './retry.ts';
 import { describeDrift, keysFromDefinition, keysFromDescription, tableCreateInput, type TableKeys } from './table-schema.ts';
 
 export { tableCreateInput } from './table-schema.ts';
@@ -55,8 +55,12 @@ export interface DynamoTablesOptions {
   tablePrefix?: string;
   /** Retries of throttled / transient calls and of unprocessed BatchGet keys (default 8). */
   maxRetries?: number;
-  /** Called once per throttled attempt with the DynamoDB operation name (metrics hook). */
-  onThrottle?: (op: string) => void;
+  /**
+   * Called once per throttled attempt with the DynamoDB operation name and the table (as the port
+   * names it, without the prefix; once per throttled table of a transaction) - the metrics hook.
+   * Control-plane calls (DescribeTable, streams) report no table.
+   */
+  onThrottle?: (op: string, table?: string) => void;
   /** Backoff tuning (tests). */
   retry?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'sleep' | 'random'>>;
 }
@@ -92,8 +96,13 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
     ...defaultRetryPolicy,
     ...options.retry,
     maxRetries: options.maxRetries ?? defaultRetryPolicy.maxRetries,
-    onThrottle: options.onThrottle,
+    onThrottle: options.onThrottle ? (op) => options.onThrottle!(op) : undefined,
   };
+  /** The policy of a data-plane call on these tables (`tables[i]`: a transaction's item i). */
+  const policyFor = (tables: readonly string[]): RetryPolicy =>
+    options.onThrottle
+      ? { ...policy, onThrottle: (op, error) => throttledTables(error, tables).forEach((t) => options.onThrottle!(op, t)) }
+      : policy;
   const client = new DynamoDBClient(clientConfig(options, options.endpoint));
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false, allowImpreciseNumbers: true },
@@ -107,9 +116,9 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
 
   const keyCache = new Map<string, Promise<TableKeys>>();
 
-  async function call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(op: string, fn: () => Promise<T>, tables: readonly string[] = []): Promise<T> {
     try {
-      return await withRetry(op, fn, policy);
+      return await withRetry(op, fn, tables.length ? policyFor(tables) : policy);
     } catch (error) {
       throw mapError(error);
     }
@@ -127,6 +136,9 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
     }
     return keys;
   }
+
+  const tableOf = (operation: TransactOperation): string =>
+    'put' in operation ? operation.put.table : 'update' in operation ? operation.update.table : 'delete' in operation ? operation.delete.table : operation.conditionCheck.table;
 
   function transactItem(operation: TransactOperation): TransactWriteItem {
     if ('put' in operation) {
@@ -183,6 +195,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
     async get(table, key, getOptions) {
       const out = await call('GetItem', () =>
         doc.send(new GetCommand({ TableName: physical(table), Key: key, ConsistentRead: getOptions?.consistent ?? false })),
+        [table],
       );
       return out.Item as Item | undefined;
     },
@@ -197,7 +210,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
       let pending: Record<string, unknown>[] = keys;
       for (let attempt = 0; ; attempt++) {
         const requestKeys = pending;
-        const out = await call('BatchGetItem', () => doc.send(new BatchGetCommand({ RequestItems: { [name]: { Keys: requestKeys } } })));
+        const out = await call('BatchGetItem', () => doc.send(new BatchGetCommand({ RequestItems: { [name]: { Keys: requestKeys } } })), [table]);
         items.push(...((out.Responses?.[name] ?? []) as Item[]));
         pending = out.UnprocessedKeys?.[name]?.Keys ?? [];
         if (pending.length === 0) return items;
@@ -205,14 +218,16 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
         if (attempt >= policy.maxRetries) {
           throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${attempt} retries`);
         }
-        policy.onThrottle?.('BatchGetItem');
+        options.onThrottle?.('BatchGetItem', table);
         await sleepFor(policy)(backoffDelay(attempt, policy));
       }
     },
 
     async put(request) {
-      await call('PutItem', () =>
-        doc.send(new PutCommand({ TableName: physical(request.table), Item: request.item, ...renderCondition(request.condition) })),
+      await call(
+        'PutItem',
+        () => doc.send(new PutCommand({ TableName: physical(request.table), Item: request.item, ...renderCondition(request.condition) })),
+        [request.table],
       );
     },
 
@@ -226,6 +241,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
             ...renderCondition(request.condition),
           }),
         ),
+        [request.table],
       );
       return out.Attributes as Item | undefined;
     },
@@ -233,6 +249,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
     async update(request) {
       const out = await call('UpdateItem', () =>
         doc.send(new UpdateCommand({ TableName: physical(request.table), Key: request.key, ReturnValues: 'ALL_NEW', ...renderUpdate(request) })),
+        [request.table],
       );
       return (out.Attributes as Item | undefined) ?? { ...request.key };
     },
@@ -262,6 +279,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
             ConsistentRead: request.index === undefined ? (request.consistent ?? false) : undefined,
           }),
         ),
+        [request.table],
       );
       return page(out.Items, out.LastEvaluatedKey);
     },
@@ -271,6 +289,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
       const exclusiveStartKey = decodeCursor(request.cursor);
       const out = await call('Scan', () =>
         doc.send(new ScanCommand({ TableName: physical(request.table), Limit: request.limit, ExclusiveStartKey: exclusiveStartKey })),
+        [request.table],
       );
       return page(out.Items, out.LastEvaluatedKey);
     },
@@ -283,9 +302,7 @@ export function createDynamoTables(options: DynamoTablesOptions): DynamoTables {
       const TransactItems = operations.map(transactItem);
       // One token for all attempts: a retry after a lost response is not applied twice (10 min window).
       const ClientRequestToken = randomUUID();
-      await call('TransactWriteItems', () =>
-        doc.send(new TransactWriteCommand({ TransactItems, ClientRequestToken })),
-      );
+      await call('TransactWriteItems', () => doc.send(new TransactWriteCommand({ TransactItems, ClientRequestToken })), operations.map(tableOf));
     },
 
     changes: createDynamoChangeLog({ client, streams, policy, physical }),

@@ -32,6 +32,16 @@ export function isThrottle(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The tables a throttled call was throttled on: for a cancelled transaction those of its items
+ * with a throttling reason (`tables[i]` is item i's), otherwise every table the call touched.
+ */
+export function throttledTables(error: unknown, tables: readonly string[]): string[] {
+  const reasons = (error as ErrorShape | undefined)?.CancellationReasons;
+  const hit = reasons ? tables.filter((_, i) => THROTTLE_REASONS.has(reasons[i]?.Code ?? 'None')) : tables;
+  return [...new Set(hit)];
+}
+
 /** Server-side 5xx and network failures: worth another attempt (as the SDK's standard retry mode does). */
 export function isTransient(error: unknown): boolean {
   const e = error as ErrorShape | undefined;
@@ -47,7 +57,8 @@ export interface RetryPolicy {
   maxRetries: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  onThrottle?: (op: string) => void;
+  /** Called once per throttled attempt, with the error (a transaction's says which items were throttled). */
+  onThrottle?: (op: string, error: unknown) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -75,7 +86,7 @@ export async function withRetry<T>(op: string, fn: () => Promise<T>, policy: Ret
     } catch (error) {
       const throttled = isThrottle(error);
       if ((!throttled && !isTransient(error)) || attempt >= policy.maxRetries) throw error;
-      if (throttled) policy.onThrottle?.(op);
+      if (throttled) policy.onThrottle?.(op, error);
       await sleep(backoffDelay(attempt, policy));
     }
   }

@@ -61,6 +61,11 @@ export interface BrokerDeps {
   log: Logger;
   /** Bus channel (the bus adds the deployment prefix). */
   channel?: string;
+  /**
+   * After each event's fan-out on this replica: the subscription field, how many subscribers got
+   * it, and the seconds since it was published (on whichever replica; metrics).
+   */
+  onDispatch?: (field: string, delivered: number, seconds: number) => void;
 }
 
 interface Plan {
@@ -88,6 +93,8 @@ interface Envelope {
   m?: string;
   s?: string;
   p: unknown;
+  /** Epoch ms of the publish (delivery latency). */
+  t?: number;
 }
 
 export class SubscriptionBroker {
@@ -181,13 +188,13 @@ export class SubscriptionBroker {
    */
   publishMutation(mutationField: string, payload: unknown): void {
     if (payload == null || !this.mapping.has(mutationField)) return;
-    this.enqueue({ o: this.deps.origin, m: mutationField, p: payload });
+    this.enqueue({ o: this.deps.origin, m: mutationField, p: payload, t: Date.now() });
   }
 
   /** Publishes straight to a subscription field (domain events with no mutation, e.g. presence). */
   publish(subscriptionField: string, payload: unknown): void {
     if (payload == null) return;
-    this.enqueue({ o: this.deps.origin, s: subscriptionField, p: payload });
+    this.enqueue({ o: this.deps.origin, s: subscriptionField, p: payload, t: Date.now() });
   }
 
   private enqueue(envelope: Envelope): void {
@@ -206,8 +213,15 @@ export class SubscriptionBroker {
   };
 
   private route(envelope: Envelope): void {
-    if (typeof envelope.s === 'string') this.dispatch(envelope.s, envelope.p);
-    else if (typeof envelope.m === 'string') for (const field of this.mapping.get(envelope.m) ?? []) this.dispatch(field, envelope.p);
+    if (typeof envelope.s === 'string') this.dispatched(envelope, envelope.s, this.dispatch(envelope.s, envelope.p));
+    else if (typeof envelope.m === 'string') {
+      for (const field of this.mapping.get(envelope.m) ?? []) this.dispatched(envelope, field, this.dispatch(field, envelope.p));
+    }
+  }
+
+  private dispatched(envelope: Envelope, field: string, delivered: number): void {
+    if (delivered === 0 || !this.deps.onDispatch || typeof envelope.t !== 'number') return;
+    this.deps.onDispatch(field, delivered, Math.max(0, Date.now() - envelope.t) / 1000);
   }
 
   private send(envelope: Envelope): void {
@@ -230,10 +244,11 @@ export class SubscriptionBroker {
     this.route(envelope);
   }
 
-  /** Fan-out: each matching subscriber gets its projection; one rendering per distinct plan per event. */
-  private dispatch(field: string, payload: unknown): void {
+  /** Fan-out: each matching subscriber gets its projection; one rendering per distinct plan per event. Returns how many got it. */
+  private dispatch(field: string, payload: unknown): number {
     const index = this.indexes.get(field);
-    if (!index || index.size === 0 || typeof payload !== 'object' || payload === null) return;
+    if (!index || index.size === 0 || typeof payload !== 'object' || payload === null) return 0;
+    let delivered = 0;
     // Usually every match shares one plan (same query text): render once, no map.
     let firstPlan: Plan | undefined;
     let firstJson = '';
@@ -249,12 +264,14 @@ export class SubscriptionBroker {
         if (json === undefined) others.set(entry.plan, (json = render(entry.plan, payload)));
       }
       this.counters.delivered++;
+      delivered++;
       try {
         entry.sink.deliver(json);
       } catch (err) {
         this.deps.log.warn({ err, field }, 'subscription sink failed');
       }
     });
+    return delivered;
   }
 
   private planFor(

@@ -13,6 +13,7 @@ import {
 import { systemClock } from '../../ports/clock.ts';
 import { TableValidationError, type Key } from '../../ports/tables.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
+import { progressReporter, silentProgress } from '../progress.ts';
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('tables: create, inspect');
@@ -22,13 +23,20 @@ export function registerDb(program: Command): void {
       .description('create every table and index (idempotent: existing tables are checked, not changed); --dry-run prints the DynamoDB definitions'),
   )
     .option('--dry-run', 'print the CreateTable inputs (with BIILIVE_DYNAMODB_TABLE_PREFIX applied), change nothing')
+    .option('--quiet', 'no progress on stderr')
     .action(async (opts) => {
       const config = configFrom(opts);
       if (opts.dryRun) {
         process.stdout.write(`${JSON.stringify(tableCreateInputs(config), null, 2)}\n`);
         return;
       }
-      const result = await initStore(config, { clock: systemClock });
+      const progress = opts.quiet ? silentProgress : progressReporter('db init');
+      let result;
+      try {
+        result = await initStore(config, { clock: systemClock, onProgress: (done, total) => progress.report('tables', done, total, 'ready') });
+      } finally {
+        progress.stop();
+      }
       if (config.media.store === 's3') {
         const where = await ensureMediaBucket(config);
         process.stdout.write(`media bucket ${config.media.bucket} ready on S3 at ${where}\n`);

@@ -3,6 +3,7 @@ import { doctorCounters, type DoctorCountersResult } from '../../functions/updat
 import { openContext } from '../../runtime/command-context.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
+import { progressReporter, silentProgress } from '../progress.ts';
 
 /**
  * `biilive doctor counters [--fix] [--json]`: recounts seguidores / siguiendo from the follow
@@ -16,13 +17,21 @@ export function registerDoctor(program: Command): void {
   withConfigOptions(doctor.command('counters').description('recount followers/following from the graph; report drift (--fix repairs it)'))
     .option('--fix', 'repair drifting counters')
     .option('--json', 'print as JSON')
+    .option('--quiet', 'no progress on stderr')
     .action(async (opts) => {
       const config = configFrom(opts);
       const ctx = await openContext(config, createLogger('warn'));
+      const progress = opts.quiet ? silentProgress : progressReporter('doctor');
       let result: DoctorCountersResult;
       try {
-        result = await doctorCounters({ tables: ctx.tables, tableNames: config.tables, fix: opts.fix === true });
+        result = await doctorCounters({
+          tables: ctx.tables,
+          tableNames: config.tables,
+          fix: opts.fix === true,
+          onProgress: (p) => progress.report(opts.fix ? 'recount and repair' : 'recount', p.users, undefined, `users, ${p.drift} drifting counters`),
+        });
       } finally {
+        progress.stop();
         await ctx.close();
       }
       const remaining = result.drift.length - result.fixed;

@@ -9,6 +9,9 @@ import { runRankingsInWorker } from '../../runtime/rankings-worker.ts';
 import { systemClock } from '../../ports/clock.ts';
 import { openStore, StartupError } from '../../runtime/store.ts';
 import { configFrom, withConfigOptions } from '../options.ts';
+import { progressReporter } from '../progress.ts';
+
+const UNITS = { scan: 'users read', rank: 'users ranked', write: 'items written', prune: 'items deleted' } as const;
 
 /**
  * `biilive rankings run [--date YYYY-MM-DD]`: one CalculateRankings now, against the configured
@@ -26,13 +29,13 @@ export function registerRankings(program: Command): void {
       const config = configFrom(opts);
       const time = snapshotTime(opts.date);
       if (!time) return cmd.error(`error: --date must be a calendar date as YYYY-MM-DD, got ${JSON.stringify(opts.date)}`, { exitCode: 2 });
-      const progress = opts.quiet ? undefined : progressPrinter();
+      const progress = opts.quiet ? undefined : progressReporter('rankings');
       let summary: RankingsSummary;
       try {
-        summary = await run(config, time, progress?.report);
-        progress?.flush();
+        summary = await run(config, time, progress && ((p) => progress.report(p.phase, p.done, p.total, UNITS[p.phase])));
+        progress?.stop();
       } catch (err) {
-        progress?.flush();
+        progress?.stop();
         if (err instanceof StartupError || !(err instanceof Error)) throw err;
         const code = err instanceof AppError ? ` (${err.code})` : '';
         process.stderr.write(`biilive: rankings run failed${code}: ${err.message}; the previous snapshot stays current\n`);
@@ -81,32 +84,4 @@ async function run(config: Config, time: Date, onProgress: ((p: RankingsProgress
   } finally {
     await tables.close();
   }
-}
-
-/**
- * Progress lines on stderr, `rankings: <phase> <done>[/<total>] <unit>`: the first report of each
- * phase, then at most one a second, and the last one of each phase (so every phase ends on its count).
- */
-function progressPrinter(): { report: (p: RankingsProgress) => void; flush: () => void } {
-  const units = { scan: 'users read', rank: 'users ranked', write: 'items written', prune: 'items deleted' } as const;
-  let printed: RankingsProgress | undefined;
-  let latest: RankingsProgress | undefined;
-  let at = 0;
-  const print = (p: RankingsProgress) => {
-    printed = p;
-    at = Date.now();
-    const count = p.total === undefined ? `${p.done}` : `${p.done}/${p.total}`;
-    process.stderr.write(`rankings: ${p.phase} ${count} ${units[p.phase]}\n`);
-  };
-  const flush = () => {
-    if (latest && latest !== printed) print(latest);
-  };
-  return {
-    report(p) {
-      if (latest && latest.phase !== p.phase) flush();
-      latest = p;
-      if (printed?.phase !== p.phase || Date.now() - at >= 1000) print(p);
-    },
-    flush,
-  };
 }

@@ -38,4 +38,21 @@ export function registerUsers(program: Command): void {
       },
     );
   }
+
+  for (const action of ['disable', 'enable'] as const) {
+    withConfigOptions(
+      users
+        .command(`${action} <username>`)
+        .description(action === 'disable' ? 'like AdminDisableUser: no sign-in, no refresh, issued tokens refused' : 'like AdminEnableUser'),
+    ).action(async (username: string, opts) => {
+      const config = configFrom(opts);
+      const ctx = await openContext(config, createLogger('warn'));
+      try {
+        await (await ctx.identity()).setUserEnabled(username, action === 'enable');
+        process.stdout.write(`${username}: ${action}d\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
 }

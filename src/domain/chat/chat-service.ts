@@ -188,6 +188,21 @@ export class ChatService {
   }
 
   /**
+   * How many conversations a user has (their inbox summaries), counting at most `max`: for
+   * operators (the console), who see counts, never contents.
+   */
+  async countConversations(userId: string, max: number): Promise<{ count: number; capped: boolean }> {
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.tables.query({ table: this.chats, partition: inboxKey(userId, '').conversationId, limit: 1000, cursor });
+      count += page.items.length;
+      cursor = page.cursor;
+    } while (cursor && count < max);
+    return { count: Math.min(count, max), capped: count > max || (count === max && cursor !== undefined) };
+  }
+
+  /**
    * Moves the caller's read mark to `upToSeq` (default: the latest message) and recomputes their
    * unread count. The mark never goes backwards: a late or duplicate receipt is a no-op
    * (condition lastReadSeq < new), and a mark beyond the last message stops at it.

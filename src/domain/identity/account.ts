@@ -148,3 +148,39 @@ export async function changeGroups(ctx: IdentityContext, username: string, group
   const groups = add ? [...user.groups, group].sort() : user.groups.filter((g) => g !== group);
   if (!(await ctx.users.update(user, { groups }))) throw errors.userNotFound();
 }
+
+/** The operator's view of a user (the console): found by sub. */
+export interface AdminUserView {
+  username: string;
+  sub: string;
+  status: UserRecord['status'];
+  enabled: boolean;
+  groups: string[];
+  /** ISO time. */
+  createdAt: string;
+}
+
+export async function adminGetUserBySub(ctx: IdentityContext, sub: string): Promise<AdminUserView | undefined> {
+  const user = await ctx.users.findBySub(sub);
+  if (!user) return undefined;
+  return {
+    username: user.username,
+    sub: user.sub,
+    status: user.status,
+    enabled: user.enabled !== false,
+    groups: [...user.groups],
+    createdAt: new Date(user.createdAt).toISOString(),
+  };
+}
+
+/**
+ * Like AdminDisableUser / AdminEnableUser: a disabled user cannot sign in or refresh
+ * (NotAuthorizedException "User is disabled.") and every token already issued is refused.
+ */
+export async function setUserEnabled(ctx: IdentityContext, username: string, enabled: boolean): Promise<void> {
+  const user = await ctx.users.get(usernameKey(username));
+  if (!user) throw errors.userNotFound();
+  if ((user.enabled !== false) === enabled) return;
+  const changes = enabled ? { enabled: true } : { enabled: false, signOutAt: ctx.clock.now() };
+  if (!(await ctx.users.update(user, changes))) throw errors.userNotFound();
+}

@@ -39,6 +39,7 @@ export async function authenticate(
   if (
     !user ||
     user.sub !== token.sub ||
+    user.enabled === false ||
     !session ||
     session.sub !== token.sub ||
     session.revokedAt !== undefined ||
@@ -96,6 +97,7 @@ async function passwordSignIn(ctx: IdentityContext, username: string, password: 
     throw errors.incorrectCredentials();
   }
   await ctx.lockout.reset(key, latest);
+  if (found.enabled === false) throw errors.userDisabled();
   let user = found;
   if (user.status !== 'CONFIRMED') {
     // With autoConfirm a user is only left unconfirmed by a crash mid sign-up: finish it now.
@@ -115,6 +117,7 @@ export async function refresh(ctx: IdentityContext, refreshToken: string): Promi
   if (session.expiresAt <= ctx.clock.now()) throw errors.expiredRefreshToken();
   const user = await ctx.users.get(session.usernameKey);
   if (!user || user.sub !== session.sub || user.status !== 'CONFIRMED') throw errors.invalidRefreshToken();
+  if (user.enabled === false) throw errors.userDisabled();
   if (user.signOutAt !== undefined && session.issuedAt <= user.signOutAt) throw errors.revokedRefreshToken();
   const tokens = await ctx.tokens.issue(user, session);
   return { ...tokens, tokenType: 'Bearer' };

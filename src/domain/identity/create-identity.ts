@@ -109,5 +109,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     addUserToGroup: (username, group) => account.changeGroups(ctx, username, group, true),
     removeUserFromGroup: (username, group) => account.changeGroups(ctx, username, group, false),
     adminConfirm: (username) => registration.adminConfirm(ctx, username),
+    adminGetUserBySub: (sub) => account.adminGetUserBySub(ctx, sub),
+    setUserEnabled: (username, enabled) => account.setUserEnabled(ctx, username, enabled),
   };
 }

@@ -34,6 +34,7 @@ export const errors = {
   attemptsExceeded: () => cognitoError('NotAuthorizedException', 'Password attempts exceeded'),
   notConfirmed: () => cognitoError('UserNotConfirmedException', 'User is not confirmed.'),
   userNotFound: () => cognitoError('UserNotFoundException', 'User does not exist.'),
+  userDisabled: () => cognitoError('NotAuthorizedException', 'User is disabled.'),
   usernameExists: () => cognitoError('UsernameExistsException', 'User already exists'),
   alreadyConfirmed: () =>
     cognitoError('NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED'),

@@ -1,9 +1,11 @@
 import type { TokenVerifier } from './contracts.ts';
 import type { AttributeInput, CodeDelivery } from './attributes.ts';
 import type { PendingCode } from './codes.ts';
+import type { AdminUserView } from './account.ts';
 
 export type { AttributeInput, CodeDelivery } from './attributes.ts';
 export type { PendingCode, CodePurpose } from './codes.ts';
+export type { AdminUserView } from './account.ts';
 
 /** Tokens handed to a client; `refreshToken` only on a password sign-in (refreshes do not rotate). */
 export interface AuthenticationResult {
@@ -53,4 +55,8 @@ export interface Identity extends TokenVerifier {
   removeUserFromGroup(username: string, group: string): Promise<void>;
   /** Like AdminConfirmSignUp (runs PostConfirmation). */
   adminConfirm(username: string): Promise<void>;
+  /** The operator's view of the user with this sub (the console); undefined when none. */
+  adminGetUserBySub(sub: string): Promise<AdminUserView | undefined>;
+  /** Like AdminDisableUser / AdminEnableUser. */
+  setUserEnabled(username: string, enabled: boolean): Promise<void>;
 }

@@ -23,6 +23,8 @@ export interface UserRecord {
   updatedAt: number;
   /** Epoch ms of the last GlobalSignOut: sessions started at or before it are revoked. */
   signOutAt?: number;
+  /** false after AdminDisableUser (no sign-in, no refresh, tokens refused); absent = enabled. */
+  enabled?: boolean;
 }
 
 export const usernameKey = (username: string) => username.normalize('NFC').toLowerCase();
@@ -45,6 +47,7 @@ function toItem(u: UserRecord): Item {
     updatedAt: u.updatedAt,
   };
   if (u.signOutAt !== undefined) item.signOutAt = u.signOutAt;
+  if (u.enabled === false) item.enabled = false;
   return item;
 }
 
@@ -63,10 +66,11 @@ function fromItem(item: Item): UserRecord {
     updatedAt: Number(item.updatedAt),
   };
   if (typeof item.signOutAt === 'number') user.signOutAt = item.signOutAt;
+  if (item.enabled === false) user.enabled = false;
   return user;
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'status' | 'passwordHash' | 'attributes' | 'groups' | 'signOutAt'>>;
+export type UserChanges = Partial<Pick<UserRecord, 'status' | 'passwordHash' | 'attributes' | 'groups' | 'signOutAt' | 'enabled'>>;
 
 export class UserStore {
   constructor(private readonly deps: { tables: Tables; table: string; clock: Clock }) {}

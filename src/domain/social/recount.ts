@@ -63,6 +63,8 @@ export interface RecountOptions {
   maxAttempts?: number;
   /** Users measured at once. */
   concurrency?: number;
+  /** After each page of users: how many were judged so far, and the drift found so far. */
+  onProgress?: (progress: { users: number; drift: number }) => void;
 }
 
 export interface RecountResult {
@@ -94,6 +96,7 @@ export async function recount(deps: RecountDeps, options: RecountOptions = {}): 
       result.drift.push(...drift);
       if (options.fix) result.fixed += await repair(deps, m, maxAttempts);
     }
+    options.onProgress?.({ users: result.users, drift: result.drift.length });
   }
   return result;
 }

@@ -17,18 +17,36 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
  * failures are logged and masked as 500 InternalErrorException. Every answer has `x-amzn-RequestId`.
  * An `Authorization` header (SigV4 from SDKs/CLI) is ignored: every supported action is public.
  */
-export function createCognitoHandler(deps: { identity: Identity; log: Logger }): BodyHandler {
+export function createCognitoHandler(deps: {
+  identity: Identity;
+  log: Logger;
+  /** Once per request: the action (or `unknown`), the exception name when it failed, seconds taken. */
+  observe?: (action: string, errorType: string | undefined, seconds: number) => void;
+}): BodyHandler {
   const { identity, log } = deps;
 
   return async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const started = performance.now();
+    let action = 'unknown';
+    let failed: string | undefined;
+    try {
+      await handle(req, res, body, (name) => (action = name), (type) => (failed = type));
+    } finally {
+      deps.observe?.(action, failed, (performance.now() - started) / 1000);
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, named: (action: string) => void, failedWith: (type: string) => void) {
     const requestId = randomUUID();
     const ok = (payload: object) => sendJson(res, 200, payload, { 'x-amzn-requestid': requestId }, CONTENT_TYPE);
-    const fail = (e: WireError) =>
+    const fail = (e: WireError) => {
+      failedWith(e.type);
       sendJson(res, e.status, { __type: e.type, message: e.message }, {
         'x-amzn-requestid': requestId,
         'x-amzn-errortype': `${e.type}:`,
         'x-amzn-errormessage': headerSafe(e.message),
       }, CONTENT_TYPE);
+    };
 
     const header = req.headers['x-amz-target'];
     const name = typeof header === 'string' && header.startsWith(PREFIX) ? header.slice(PREFIX.length) : undefined;
@@ -37,6 +55,7 @@ export function createCognitoHandler(deps: { identity: Identity; log: Logger }):
       const shown = headerSafe(String(header ?? '')).slice(0, 128);
       return fail({ status: 400, type: 'UnknownOperationException', message: `Unknown operation ${shown}` });
     }
+    named(name!);
 
     let json: unknown;
     try {
@@ -60,5 +79,5 @@ export function createCognitoHandler(deps: { identity: Identity; log: Logger }):
       log.error({ err, action: name, requestId }, 'cognito action failed');
       fail(INTERNAL);
     }
-  };
+  }
 }

@@ -27,6 +27,8 @@ export type Prepared =
       plans?: Executable['plans'];
       /** Operation kinds by name (`null` = the anonymous operation). */
       operations: Map<string | null, OperationTypeNode>;
+      /** Metrics label of each operation: its one root field, or `multiple`. */
+      rootFields: Map<string | null, string>;
     }
   | {
       ok: false;
@@ -89,10 +91,19 @@ export class DocumentCache {
       return rejected(errors.map((e) => ({ path: null, locations: locationsOf(e), message: validationMessage(e, document) })));
     }
     const operations = new Map<string | null, OperationTypeNode>();
+    const rootFields = new Map<string | null, string>();
     for (const def of document.definitions) {
-      if (def.kind === Kind.OPERATION_DEFINITION) operations.set(def.name?.value ?? null, def.operation);
+      if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+      operations.set(def.name?.value ?? null, def.operation);
+      // Named by the schema's own fields (a bounded set), never by client-chosen operation names.
+      const fields = new Set<string>();
+      for (const sel of def.selectionSet.selections) {
+        if (sel.kind !== Kind.FIELD) fields.add('multiple');
+        else if (sel.name.value !== '__typename') fields.add(sel.name.value);
+      }
+      rootFields.set(def.name?.value ?? null, fields.size === 1 ? [...fields][0] : fields.size === 0 ? '__typename' : 'multiple');
     }
-    return { ok: true, schema: this.schema, document, operations };
+    return { ok: true, schema: this.schema, document, operations, rootFields };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import type { Config } from '../../config/schema.ts';
 import type { TokenVerifier } from '../../domain/identity/contracts.ts';
@@ -67,14 +67,27 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
     { size: limits.parsedDocumentCacheSize, maxTokens: limits.maxTokens },
   );
   const authenticate = createRequestAuth(deps.apiKey, deps.verifier);
-  const count = (errorType: string, n = 1) => metrics.graphqlErrors.inc({ errorType }, n);
 
   const send = (res: ServerResponse, status: number, body: string, headers?: Record<string, string>) => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(body);
   };
 
+  // Every request is counted once, under its operation (root field) and auth mode, with its errors.
   return async (req, res, body) => {
+    const started = performance.now();
+    const seen: Seen = { operation: NO_OPERATION, authMode: 'none', errors: [] };
+    try {
+      await handle(req, res, body, seen);
+    } finally {
+      metrics.observeApi(seen.operation, seen.authMode, seen.errors, (performance.now() - started) / 1000);
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, seen: Seen): Promise<void> {
+    const count = (errorType: string, n = 1) => {
+      for (let i = 0; i < n; i++) seen.errors.push(errorType);
+    };
     const auth = await authenticate(req.headers);
     if (!auth.ok) {
       count('UnauthorizedException');
@@ -111,6 +124,8 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
       );
     }
 
+    seen.authMode = auth.caller.mode;
+    seen.operation = prepared.rootFields.get(request.operationName ?? (ops.size === 1 ? ops.keys().next().value! : null)) ?? NO_OPERATION;
     const contextValue: RequestContext = { caller: auth.caller };
     const result = await executeDocument(prepared, contextValue, request.variables, request.operationName);
 
@@ -126,7 +141,16 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
       return f;
     });
     send(res, 200, JSON.stringify({ data: result.data, errors }));
-  };
+  }
+}
+
+/** The operation label of requests refused before an operation was chosen (auth, body, validation). */
+const NO_OPERATION = '-';
+
+interface Seen {
+  operation: string;
+  authMode: string;
+  errors: string[];
 }
 
 interface GraphqlRequest {

@@ -39,8 +39,12 @@ export interface MediaHandlerDeps {
   invalidationPollMs?: number;
   /** Keys a presigned PUT may target (default: photo uploads under incoming/ and video keys). */
   uploadKeys?: (key: string) => boolean;
-  /** Called once per answered request, e.g. for the media GET/PUT and 4xx/5xx metrics. */
-  observe?: (route: 'cdn' | 'upload' | 'download', method: string, status: number) => void;
+  /**
+   * Called once per answered request (the media GET/PUT, 4xx/5xx and bytes metrics): the behaviour
+   * path (`/profile-photos/*`, `/fotos/*`, `/videos/*`, `upload`, `download`), method, status and
+   * body bytes sent (the Content-Length; 0 for HEAD).
+   */
+  observe?: (behaviour: string, method: string, status: number, bytes: number) => void;
 }
 
 export interface MediaHandler {
@@ -83,7 +87,7 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
   timer?.unref();
   if (deps.invalidations) poll().catch((err: unknown) => deps.log?.warn({ err }, 'CDN invalidation poll failed'));
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<'cdn' | 'upload' | 'download' | undefined> {
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -91,7 +95,7 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
     const isUpload = path.startsWith(UPLOAD);
     const isDownload = path.startsWith(DOWNLOAD.prefix);
     if (!behaviour && !isUpload && !isDownload) return undefined;
-    const routeName = behaviour ? 'cdn' : isUpload ? 'upload' : 'download';
+    const routeName = behaviour ? `${behaviour.prefix}*` : isUpload ? 'upload' : 'download';
     const method = req.method ?? 'GET';
     // Hot path: a cached object under a path that needs no decoding.
     if (behaviour?.cacheable && (method === 'GET' || method === 'HEAD') && !path.includes('%') && serveFromCache(req, res, cache, behaviour, path)) {
@@ -156,10 +160,13 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
       deps.log?.error({ err, url: req.url }, 'media request failed');
       if (!res.headersSent) sendS3Error(req, res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
       else res.destroy();
-      name = req.url?.startsWith(UPLOAD) ? 'upload' : req.url?.startsWith(DOWNLOAD.prefix) ? 'download' : 'cdn';
+      const b = behaviourFor(req.url ?? '/');
+      name = b ? `${b.prefix}*` : req.url?.startsWith(UPLOAD) ? 'upload' : 'download';
     }
     if (!name) return false;
-    deps.observe?.(name, req.method ?? 'GET', res.statusCode);
+    const method = req.method ?? 'GET';
+    const bytes = method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0) || 0;
+    deps.observe?.(name, method, res.statusCode, bytes);
     return true;
   }) as MediaHandler;
   handler.invalidate = (paths) => cache.invalidate(validateInvalidationPaths(paths));
