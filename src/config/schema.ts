@@ -115,6 +115,10 @@ export const configSchema = z
         confirmationCodeHours: int(1, 168).default(24),
         /** Minimum password length of the default policy (Cognito: 8). */
         passwordMinLength: int(6, 99).default(8),
+        /** How long a sign-in challenge (SRP PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED) can be answered (Cognito's AuthSessionValidity: 3, range 3..15). */
+        challengeSessionMinutes: int(3, 15).default(3),
+        /** Validity of a temporary password set by AdminCreateUser (Cognito's TemporaryPasswordValidityDays: 7). */
+        temporaryPasswordDays: int(1, 365).default(7),
       })
       .prefault({}),
     points: z

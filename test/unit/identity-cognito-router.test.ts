@@ -54,6 +54,7 @@ describe('Cognito router', () => {
       'GlobalSignOut',
       'InitiateAuth',
       'ResendConfirmationCode',
+      'RespondToAuthChallenge',
       'RevokeToken',
       'SignUp',
       'UpdateUserAttributes',

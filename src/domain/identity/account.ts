@@ -1,7 +1,9 @@
 import { deliveryFor, simulatedDelivery, validateAttributes, type AttributeInput, type CodeDelivery } from './attributes.ts';
+import { removeAccount } from './admin-users.ts';
 import { authenticate } from './auth.ts';
 import type { CodePurpose } from './codes.ts';
 import { deliverCode, requireClient, type IdentityContext } from './context.ts';
+import { passwordSecrets } from './credentials.ts';
 import { errors } from './errors.ts';
 import { assertPasswordAllowed, assertPasswordShape } from './password-policy.ts';
 import { usernameKey, type UserRecord } from './user-store.ts';
@@ -91,7 +93,7 @@ export async function changePassword(
     throw errors.incorrectCredentials();
   }
   await ctx.lockout.reset(user.usernameKey, latest);
-  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.proposedPassword) });
+  const updated = await ctx.users.update(user, await passwordSecrets(ctx, user.usernameKey, input.proposedPassword));
   if (!updated) throw errors.userNotFound();
 }
 
@@ -103,7 +105,8 @@ export async function forgotPassword(
   requireClient(ctx, input.clientId);
   const key = usernameKey(input.username);
   const user = await ctx.users.get(key);
-  const delivery = user && user.status === 'CONFIRMED' ? deliveryFor(user.attributes) : undefined;
+  const resettable = user && user.enabled && (user.status === 'CONFIRMED' || user.status === 'RESET_REQUIRED');
+  const delivery = resettable ? deliveryFor(user.attributes) : undefined;
   if (!user || !delivery) {
     await ctx.codes.simulateSend(key, 'forgot_password');
     return { codeDelivery: simulatedDelivery(input.username) };
@@ -122,19 +125,18 @@ export async function confirmForgotPassword(
   const user = await ctx.users.get(usernameKey(input.username));
   if (!user) throw errors.codeMismatch();
   await ctx.codes.check(user.usernameKey, 'forgot_password', user.sub, input.code);
-  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.password) });
+  const reset = user.status === 'RESET_REQUIRED' ? { status: 'CONFIRMED' as const } : {};
+  const updated = await ctx.users.update(user, { ...(await passwordSecrets(ctx, user.usernameKey, input.password)), ...reset });
   if (!updated) throw errors.codeMismatch();
   await ctx.codes.consume(user.usernameKey, 'forgot_password');
   // A successful reset proves control of the account: lift any lock.
   await ctx.lockout.reset(user.usernameKey, await ctx.lockout.state(user.usernameKey));
 }
 
-/** Deletes the account and everything of it in the pool (sessions, codes). */
+/** Deletes the account, everything of it in the pool (sessions, codes) and beyond (profile, edges, media). */
 export async function deleteUser(ctx: IdentityContext, input: { accessToken: string }): Promise<void> {
   const { user } = await authenticate(ctx, input.accessToken, 'access');
-  await ctx.users.delete(user);
-  await ctx.sessions.deleteAllOf(user.sub);
-  await ctx.codes.deleteAll(user.usernameKey);
+  await removeAccount(ctx, user);
 }
 
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;

@@ -31,3 +31,9 @@ export interface ConfirmedUser {
 
 /** Runs after ConfirmSignUp (and auto-confirm). Must be safe to call again for the same user. */
 export type PostConfirmation = (user: ConfirmedUser) => Promise<void>;
+
+/**
+ * Runs after an account is deleted (DeleteUser, AdminDeleteUser), once the pool no longer knows
+ * it: removes what the rest of the system keeps for the user. Must be safe to call again.
+ */
+export type UserDeleted = (user: { sub: string; username: string }) => Promise<void>;

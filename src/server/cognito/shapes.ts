@@ -65,3 +65,13 @@ export const authenticationResult = (r: {
   ...(r.refreshToken !== undefined ? { RefreshToken: r.refreshToken } : {}),
   IdToken: r.idToken,
 });
+
+/** InitiateAuth / RespondToAuthChallenge output: tokens, or the next challenge (Session only when there is one). */
+export const authResponse = (
+  r:
+    | Parameters<typeof authenticationResult>[0]
+    | { challengeName: string; challengeParameters: Record<string, string>; session?: string },
+) =>
+  'challengeName' in r
+    ? { ChallengeName: r.challengeName, ChallengeParameters: r.challengeParameters, ...(r.session !== undefined ? { Session: r.session } : {}) }
+    : { ChallengeParameters: {}, AuthenticationResult: authenticationResult(r) };

@@ -10,6 +10,7 @@ import { getUserAttributeVerificationCode } from './get-user-attribute-verificat
 import { globalSignOut } from './global-sign-out.ts';
 import { initiateAuth } from './initiate-auth.ts';
 import { resendConfirmationCode } from './resend-confirmation-code.ts';
+import { respondToAuthChallenge } from './respond-to-auth-challenge.ts';
 import { revokeToken } from './revoke-token.ts';
 import { signUp } from './sign-up.ts';
 import { updateUserAttributes } from './update-user-attributes.ts';
@@ -24,6 +25,7 @@ export const targets: ReadonlyMap<string, Target> = new Map<string, Target>([
   ['ConfirmSignUp', confirmSignUp as Target],
   ['ResendConfirmationCode', resendConfirmationCode as Target],
   ['InitiateAuth', initiateAuth as Target],
+  ['RespondToAuthChallenge', respondToAuthChallenge as Target],
   ['GetTokensFromRefreshToken', getTokensFromRefreshToken as Target],
   ['GetUser', getUser as Target],
   ['UpdateUserAttributes', updateUserAttributes as Target],
