@@ -95,6 +95,21 @@ export const configSchema = z
     userPoolClientId: z.string().regex(/^[a-z0-9]{20,128}$/, 'must be lowercase alphanumerics').optional(),
     /** AppSync-style API key for public reads; generated on first start and persisted when not given. */
     apiKey: z.string().regex(/^da2-[a-z0-9]{26}$/, 'must look like da2-<26 lowercase alphanumerics>').optional(),
+    /**
+     * Operator credentials for the Cognito admin API (Admin*, ListUsers: SigV4-signed like AWS,
+     * service cognito-idp). Generated on first start and persisted when not given; `biilive info
+     * --admin-credentials` prints them.
+     */
+    admin: z
+      .object({
+        /** Access key id the admin API accepts (AWS shape: letters and digits). */
+        accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits').optional(),
+        /** Its secret access key. */
+        secretAccessKey: z.string().min(16).max(128).optional(),
+        /** Largest clock difference accepted between a SigV4 request's X-Amz-Date and the server, seconds (AWS: 900). */
+        maxSkewSeconds: int(60, 3600).default(900),
+      })
+      .prefault({}),
     tokens: z
       .object({
         /** Access token lifetime (Cognito default 60, range 5..1440). */
@@ -269,6 +284,9 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
       ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    }
+    if ((c.admin.accessKeyId === undefined) !== (c.admin.secretAccessKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['admin', c.admin.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'], message: 'admin.accessKeyId and admin.secretAccessKey go together' });
     }
     if (c.realtime.idleTimeoutMs <= c.realtime.keepAliveMs) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'idleTimeoutMs'], message: 'must be longer than realtime.keepAliveMs' });

@@ -116,6 +116,13 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       issuer: options.issuer,
       config,
       postConfirmation: (user) => services.users.createProfile(user),
+      // The deletion rule (docs/data-model.md): profile, nickname claim, follow edges and media go;
+      // messages stay with the other participant.
+      removeUserData: async ({ sub }) => {
+        await services.social.removeAllEdgesOf(sub);
+        await media.service.deleteAllOf(sub);
+        await services.users.deleteProfile(sub);
+      },
       codeSink:
         options.codeSink ??
         ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),

@@ -14,6 +14,7 @@ import { assembleSystem, openFoundation, type System } from '../runtime/system.t
 import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from '../runtime/endpoints.ts';
 import { loadTls, type TlsMaterial } from '../runtime/tls.ts';
 import { createCognitoHandler } from './cognito/router.ts';
+import { createOperatorAuth } from './cognito/operator-auth.ts';
 import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -123,7 +124,17 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       log,
       metrics,
       bodyLimit: config.limits.bodyBytes,
-      cognito: createCognitoHandler({ identity, log: log.child({ component: 'cognito' }) }),
+      cognito: createCognitoHandler({
+        identity,
+        log: log.child({ component: 'cognito' }),
+        authorizeOperator: createOperatorAuth({
+          accessKeyId: installation.adminAccessKeyId,
+          secretAccessKey: installation.adminSecretAccessKey,
+          region: config.region,
+          maxSkewMs: config.admin.maxSkewSeconds * 1000,
+          clock,
+        }),
+      }),
       graphql,
       wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
       isReady: () => ready,

@@ -160,14 +160,15 @@ export async function adminUserGlobalSignOut(ctx: IdentityContext, username: str
 }
 
 /**
- * Deletes the account (record, sessions, codes), then everything the rest of the system keeps for
- * it (`onUserDeleted`: profile, nickname claim, edges, media; docs/data-model.md states the rule).
+ * Deletes the account: first everything the rest of the system keeps for it (`removeUserData`:
+ * profile, nickname claim, edges, media; docs/data-model.md states the rule), then the pool's
+ * record, sessions and codes, so a failure part-way can be retried with the same call.
  */
 export async function removeAccount(ctx: IdentityContext, user: UserRecord): Promise<void> {
+  await ctx.removeUserData({ sub: user.sub, username: user.username });
   await ctx.users.delete(user);
   await ctx.sessions.deleteAllOf(user.sub);
   await ctx.codes.deleteAll(user.usernameKey);
-  await ctx.onUserDeleted({ sub: user.sub, username: user.username });
 }
 
 export async function adminDeleteUser(ctx: IdentityContext, username: string): Promise<void> {

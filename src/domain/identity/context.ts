@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import type { Installation } from '../installation.ts';
 import type { Challenges } from './challenges.ts';
 import type { Codes, CodePurpose } from './codes.ts';
-import type { PostConfirmation, UserDeleted } from './contracts.ts';
+import type { PostConfirmation, RemoveUserData } from './contracts.ts';
 import { cognitoError, errors } from './errors.ts';
 import type { Lockout } from './lockout.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -38,7 +38,7 @@ export interface IdentityContext {
   checker: TokenChecker;
   policy: PasswordPolicy;
   postConfirmation: PostConfirmation;
-  onUserDeleted: UserDeleted;
+  removeUserData: RemoveUserData;
   codeSink: CodeSink;
 }
 

@@ -33,7 +33,9 @@ export interface ConfirmedUser {
 export type PostConfirmation = (user: ConfirmedUser) => Promise<void>;
 
 /**
- * Runs after an account is deleted (DeleteUser, AdminDeleteUser), once the pool no longer knows
- * it: removes what the rest of the system keeps for the user. Must be safe to call again.
+ * Removes what the rest of the system keeps for a user whose account is being deleted (DeleteUser,
+ * AdminDeleteUser): profile, nickname claim, follow edges, media. Runs BEFORE the pool forgets the
+ * account, so a failure leaves the account in place and the deletion can simply be retried; must
+ * therefore be idempotent.
  */
-export type UserDeleted = (user: { sub: string; username: string }) => Promise<void>;
+export type RemoveUserData = (user: { sub: string; username: string }) => Promise<void>;

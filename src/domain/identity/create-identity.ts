@@ -12,7 +12,7 @@ import { respondToAuthChallenge } from './challenge-responses.ts';
 import { Challenges } from './challenges.ts';
 import { Codes } from './codes.ts';
 import type { IdentityContext, CodeSink } from './context.ts';
-import type { PostConfirmation, UserDeleted } from './contracts.ts';
+import type { PostConfirmation, RemoveUserData } from './contracts.ts';
 import * as admin from './admin-users.ts';
 import * as listing from './admin-listing.ts';
 import { Lockout } from './lockout.ts';
@@ -40,8 +40,8 @@ export interface IdentityDeps {
   issuer: string;
   config: Config;
   postConfirmation: PostConfirmation;
-  /** Removes what the rest of the system keeps for a deleted user (default: nothing). */
-  onUserDeleted?: UserDeleted;
+  /** Removes what the rest of the system keeps for a user being deleted (default: nothing). */
+  removeUserData?: RemoveUserData;
   /** Receives every code to deliver; the only place a code leaves the pool in clear. */
   codeSink: CodeSink;
   /** Shared KDF gate (tests reuse one across instances); default: a new one. */
@@ -91,7 +91,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     checker: new TokenChecker({ keys, issuer, clientId, clock }),
     policy: defaultPasswordPolicy(config.auth.passwordMinLength),
     postConfirmation: deps.postConfirmation,
-    onUserDeleted: deps.onUserDeleted ?? (async () => {}),
+    removeUserData: deps.removeUserData ?? (async () => {}),
     codeSink: deps.codeSink,
   };
   // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
