@@ -96,6 +96,29 @@ export const configSchema = z
     /** AppSync-style API key for public reads; generated on first start and persisted when not given. */
     apiKey: z.string().regex(/^da2-[a-z0-9]{26}$/, 'must look like da2-<26 lowercase alphanumerics>').optional(),
     /**
+     * Where user-pool tokens come from. 'embedded': this server is the user pool (Cognito API on
+     * POST /, JWKS). 'external': an existing Cognito user pool (the seed's) issues them; this server
+     * serves no user-pool endpoint, accepts that pool's ID and access tokens (JWKS fetched and cached
+     * with aws-jwt-verify) and creates a profile on a user's first authenticated request.
+     */
+    identity: z
+      .object({
+        mode: z.enum(['embedded', 'external']).default('embedded'),
+        /** External: the pool's id; its issuer is https://cognito-idp.<region>.amazonaws.com/<id>. */
+        userPoolId: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d_[a-zA-Z0-9]+$/, 'must look like <region>_<suffix>').optional(),
+        /** External: the issuer URL instead (any Cognito-compatible pool); JWKS at <issuer>/.well-known/jwks.json. */
+        issuer: z.string().url().optional(),
+        /** External: app client ids whose tokens are accepted (ID tokens' aud, access tokens' client_id). In the environment: comma-separated. */
+        clientIds: z
+          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().regex(/^[\w+]{1,128}$/)).min(1))
+          .optional(),
+        /** External: PEM file of the CA that signs the issuer's certificate, when it is a private one. */
+        caFile: z.string().min(1).optional(),
+        /** External: how many users with a known profile are remembered, so a request checks the store only on a miss. */
+        knownProfilesCacheSize: int(0, 10_000_000).default(100_000),
+      })
+      .prefault({}),
+    /**
      * Operator credentials for the Cognito admin API (Admin*, ListUsers: SigV4-signed like AWS,
      * service cognito-idp). Generated on first start and persisted when not given; `biilive info
      * --admin-credentials` prints them.
@@ -284,6 +307,14 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
       ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    }
+    if (c.identity.mode === 'external') {
+      if (c.identity.userPoolId === undefined && c.identity.issuer === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['identity', 'userPoolId'], message: 'identity.mode external needs identity.userPoolId or identity.issuer' });
+      }
+      if (c.identity.clientIds === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['identity', 'clientIds'], message: 'identity.mode external needs the accepted app client ids' });
+      }
     }
     if ((c.admin.accessKeyId === undefined) !== (c.admin.secretAccessKey === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['admin', c.admin.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'], message: 'admin.accessKeyId and admin.secretAccessKey go together' });

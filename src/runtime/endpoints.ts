@@ -16,6 +16,8 @@ export interface Endpoints {
   issuer: string;
   /** With TLS: the certificate clients must trust (self-signed: generated in the data dir). */
   tlsCertPath?: string;
+  /** 'external': the user pool is another (Cognito) pool; this server serves no user-pool endpoint. */
+  identityMode?: 'embedded' | 'external';
 }
 
 const RUNTIME_FILE = 'server.json';
@@ -26,16 +28,21 @@ export function endpointsFor(config: Config, installation: Installation, port: n
   const base = (config.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/+$/, '');
   const certPath = tlsCertPath(config);
   const wsBase = base.replace(/^http/, 'ws');
+  const external = config.identity.mode === 'external';
+  const externalPool = config.identity.userPoolId ?? config.identity.issuer?.replace(/\/+$/, '').split('/').pop() ?? '';
   return {
     graphqlUrl: `${base}/graphql`,
     realtimeUrl: `${wsBase}/graphql/realtime`,
     cognitoEndpoint: `${base}/`,
     region: config.region,
-    userPoolId: installation.userPoolId,
-    userPoolClientId: installation.userPoolClientId,
+    userPoolId: external ? externalPool : installation.userPoolId,
+    userPoolClientId: external ? (config.identity.clientIds?.[0] ?? '') : installation.userPoolClientId,
     apiKey: installation.apiKey,
-    issuer: config.issuer ?? `${base}/${installation.userPoolId}`,
+    issuer: external
+      ? (config.identity.issuer ?? `https://cognito-idp.${externalPool.split('_')[0]}.amazonaws.com/${externalPool}`)
+      : (config.issuer ?? `${base}/${installation.userPoolId}`),
     ...(certPath ? { tlsCertPath: certPath } : {}),
+    ...(external ? { identityMode: 'external' as const } : {}),
   };
 }
 
@@ -46,7 +53,12 @@ export function amplifyConfig(e: Endpoints) {
       GraphQL: { endpoint: e.graphqlUrl, region: e.region, defaultAuthMode: 'userPool', apiKey: e.apiKey },
     },
     Auth: {
-      Cognito: { userPoolId: e.userPoolId, userPoolClientId: e.userPoolClientId, userPoolEndpoint: e.cognitoEndpoint },
+      // An external pool is Cognito itself: Amplify reaches it without an endpoint override.
+      Cognito: {
+        userPoolId: e.userPoolId,
+        userPoolClientId: e.userPoolClientId,
+        ...(e.identityMode === 'external' ? {} : { userPoolEndpoint: e.cognitoEndpoint }),
+      },
     },
   };
 }

@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openBus } from '../adapters/bus/index.ts';
-import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
+import type { TokenVerifier } from '../domain/identity/contracts.ts';
+import type { Identity } from '../domain/identity/create-identity.ts';
 import type { CodeSink } from '../domain/identity/context.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import type { PhotoFailure } from '../domain/media/photo-processor.ts';
@@ -27,6 +28,7 @@ import { createMediaModule, type MediaModule } from './media.ts';
 import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { openStore } from './store.ts';
+import { createUserPool } from './user-pool.ts';
 
 export interface FoundationOptions {
   log: Logger;
@@ -78,7 +80,10 @@ export interface AssembleOptions {
 /** The whole system; `startFunctions()` once requests can be served, `close()` last. */
 export interface System extends Foundation {
   media: MediaModule;
-  identity: Identity;
+  /** The embedded user pool; undefined with identity.mode = external. */
+  identity?: Identity;
+  /** Verifies user-pool tokens (the embedded pool's, or the external pool's). */
+  verifier: TokenVerifier;
   bus: Bus;
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
@@ -106,26 +111,17 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
   try {
     await media.start();
     release.push(() => media.close());
-    const identity = await createIdentity({
+    const { identity, verifier } = await createUserPool({
+      config,
       tables,
-      tableNames: config.tables,
       clock,
       ids,
-      log: log.child({ component: 'identity' }),
+      log,
       installation,
       issuer: options.issuer,
-      config,
-      postConfirmation: (user) => services.users.createProfile(user),
-      // The deletion rule (docs/data-model.md): profile, nickname claim, follow edges and media go;
-      // messages stay with the other participant.
-      removeUserData: async ({ sub }) => {
-        await services.social.removeAllEdgesOf(sub);
-        await media.service.deleteAllOf(sub);
-        await services.users.deleteProfile(sub);
-      },
-      codeSink:
-        options.codeSink ??
-        ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
+      services,
+      media: media.service,
+      codeSink: options.codeSink,
     });
     const replicaId = ids.uuid();
     const bus = await openBus(config, log.child({ component: 'bus' }));
@@ -149,6 +145,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       ...foundation,
       media,
       identity,
+      verifier,
       bus,
       presence,
       replicaId,

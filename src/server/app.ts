@@ -90,7 +90,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     server.close();
     throw err;
   });
-  const { services, media, identity, presence } = system;
+  const { services, media, identity, verifier, presence } = system;
   const mediaHandler = createMediaEndpoint({
     media,
     settings: config.media,
@@ -103,7 +103,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const graphql = createGraphqlHandler({
     config,
     apiKey: installation.apiKey,
-    verifier: identity,
+    verifier,
     ...services,
     presence,
     media: media.service,
@@ -124,19 +124,22 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       log,
       metrics,
       bodyLimit: config.limits.bodyBytes,
-      cognito: createCognitoHandler({
-        identity,
-        log: log.child({ component: 'cognito' }),
-        authorizeOperator: createOperatorAuth({
-          accessKeyId: installation.adminAccessKeyId,
-          secretAccessKey: installation.adminSecretAccessKey,
-          region: config.region,
-          maxSkewMs: config.admin.maxSkewSeconds * 1000,
-          clock,
-        }),
-      }),
+      // With an external user pool (identity.mode = external) this server serves no user-pool endpoint.
+      cognito: identity
+        ? createCognitoHandler({
+            identity,
+            log: log.child({ component: 'cognito' }),
+            authorizeOperator: createOperatorAuth({
+              accessKeyId: installation.adminAccessKeyId,
+              secretAccessKey: installation.adminSecretAccessKey,
+              region: config.region,
+              maxSkewMs: config.admin.maxSkewSeconds * 1000,
+              clock,
+            }),
+          })
+        : undefined,
       graphql,
-      wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
+      wellKnown: async (poolId, doc) => identity?.wellKnown(poolId, doc),
       isReady: () => ready,
       media: mediaHandler,
     }),
@@ -146,7 +149,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     config,
     broker,
     apiKey: installation.apiKey,
-    verifier: identity,
+    verifier,
     presence: { connected: (userId) => presence.connected(userId), disconnected: (userId) => presence.disconnected(userId) },
     log: log.child({ component: 'realtime' }),
   });

@@ -7,8 +7,8 @@ export interface ServerDeps {
   log: Logger;
   bodyLimit: number;
   metrics: ServerMetrics;
-  /** Cognito user pool API: POST / with X-Amz-Target. */
-  cognito: BodyHandler;
+  /** Cognito user pool API: POST / with X-Amz-Target (absent with an external user pool). */
+  cognito?: BodyHandler;
   /** AppSync GraphQL over HTTP: POST /graphql. */
   graphql: BodyHandler;
   /** `/{userPoolId}/.well-known/{jwks.json|openid-configuration}`; undefined = not found. */
@@ -58,7 +58,7 @@ export function createServer(deps: ServerDeps): RequestListener {
       );
       return 'graphql';
     }
-    if (path === '/' && method === 'POST' && req.headers['x-amz-target']) {
+    if (path === '/' && method === 'POST' && req.headers['x-amz-target'] && deps.cognito) {
       await withBody(req, res, deps.cognito, (limit) =>
         sendJson(
           res,
