@@ -119,6 +119,20 @@ export const configSchema = z
       })
       .prefault({}),
     /**
+     * The Cognito identity pool (GetId, GetCredentialsForIdentity, GetOpenIdToken on POST /):
+     * user-pool ID tokens in, short-lived credentials for the S3-compatible media endpoint out.
+     */
+    identityPool: z
+      .object({
+        /** `<region>:<uuid>`; generated on first start and persisted when not given. */
+        id: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d:[0-9a-f-]{36}$/, 'must look like <region>:<uuid>').optional(),
+        /** Guest (unauthenticated) identities, with read-only credentials (Cognito: off unless enabled). */
+        allowUnauthenticated: bool.default(false),
+        /** Lifetime of the credentials, minutes (Cognito: 60). */
+        credentialsMinutes: int(15, 720).default(60),
+      })
+      .prefault({}),
+    /**
      * Operator credentials for the Cognito admin API (Admin*, ListUsers: SigV4-signed like AWS,
      * service cognito-idp). Generated on first start and persisted when not given; `biilive info
      * --admin-credentials` prints them.
@@ -237,6 +251,19 @@ export const configSchema = z
         /** S3 endpoint override (MinIO, ...); default AWS (or AWS_ENDPOINT_URL_S3). */
         s3Endpoint: z.string().url().optional(),
         s3ForcePathStyle: bool.default(false),
+        /**
+         * A dotted alias the S3-compatible endpoint also answers to for this bucket (default
+         * `<bucket>.local`): Amplify Storage addresses a bucket whose name has a dot path-style
+         * (`https://<customEndpoint>/<bucket>/<key>`), which works without any DNS set-up.
+         */
+        apiBucketAlias: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+$/, 'must be a bucket name with a dot')
+          .optional(),
+        /** Smallest multipart part but the last, bytes (S3: 5 MiB). */
+        multipartMinPartBytes: int(1, 5 * 1024 * MB).default(5 * MB),
+        /** Multipart uploads left unfinished this long are aborted (their parts deleted) when their owner starts another. */
+        multipartUploadTtlHours: int(1, 720).default(24),
         /** Base URL of the CDN paths in stored/served URLs; default this server's public URL. */
         cdnBaseUrl: z.string().url().optional(),
         /** AWS-native: the CloudFront distribution to invalidate when a photo is deleted (set by infra/). */

@@ -18,7 +18,17 @@ export interface Endpoints {
   tlsCertPath?: string;
   /** 'external': the user pool is another (Cognito) pool; this server serves no user-pool endpoint. */
   identityMode?: 'embedded' | 'external';
+  /** The Cognito identity pool (same endpoint as the user pool: POST /). */
+  identityPoolId: string;
+  allowGuestAccess: boolean;
+  /** The S3-compatible media endpoint: the bucket name Amplify should use (the dotted alias, path-style) ... */
+  storageBucket: string;
+  /** ... and its per-call `customEndpoint` (host and port, no scheme: Amplify always dials https). */
+  storageEndpoint: string;
 }
+
+/** The dotted name the S3 endpoint also answers to (Amplify addresses it path-style: no DNS needed). */
+export const apiBucketAlias = (config: Pick<Config, 'media'>) => config.media.apiBucketAlias ?? `${config.media.bucket}.local`;
 
 const RUNTIME_FILE = 'server.json';
 
@@ -43,11 +53,21 @@ export function endpointsFor(config: Config, installation: Installation, port: n
       : (config.issuer ?? `${base}/${installation.userPoolId}`),
     ...(certPath ? { tlsCertPath: certPath } : {}),
     ...(external ? { identityMode: 'external' as const } : {}),
+    identityPoolId: installation.identityPoolId,
+    allowGuestAccess: config.identityPool.allowUnauthenticated,
+    storageBucket: apiBucketAlias(config),
+    storageEndpoint: new URL(base).host,
   };
 }
 
-/** The `Amplify.configure` object for these endpoints (the Cognito endpoint override is code-only). */
+/**
+ * The `Amplify.configure` object for these endpoints (the Cognito endpoint overrides are code-only),
+ * plus, under `biilive`, what Amplify cannot take from configuration: the `customEndpoint` each
+ * Storage call needs (`uploadData({ path, data, options: { ...biilive.storageOptions } })`).
+ * Amplify ignores the extra key.
+ */
 export function amplifyConfig(e: Endpoints) {
+  const tls = e.cognitoEndpoint.startsWith('https:');
   return {
     API: {
       GraphQL: { endpoint: e.graphqlUrl, region: e.region, defaultAuthMode: 'userPool', apiKey: e.apiKey },
@@ -58,7 +78,16 @@ export function amplifyConfig(e: Endpoints) {
         userPoolId: e.userPoolId,
         userPoolClientId: e.userPoolClientId,
         ...(e.identityMode === 'external' ? {} : { userPoolEndpoint: e.cognitoEndpoint }),
+        identityPoolId: e.identityPoolId,
+        identityPoolEndpoint: e.cognitoEndpoint,
+        allowGuestAccess: e.allowGuestAccess,
       },
+    },
+    // A dotted bucket name makes Amplify address the bucket path-style: https://<customEndpoint>/<bucket>/<key>.
+    Storage: { S3: { bucket: e.storageBucket, region: e.region } },
+    biilive: {
+      storageOptions: { customEndpoint: e.storageEndpoint },
+      ...(tls ? {} : { storageRequires: 'biilive serve --tls: Amplify Storage dials https:// only' }),
     },
   };
 }

@@ -29,6 +29,8 @@ import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedul
 import { createServices, type DomainServices } from './services.ts';
 import { openStore } from './store.ts';
 import { createUserPool } from './user-pool.ts';
+import { createIdentityPool } from './identity-pool.ts';
+import type { IdentityPool } from '../domain/identity-pool/identity-pool.ts';
 
 export interface FoundationOptions {
   log: Logger;
@@ -84,6 +86,8 @@ export interface System extends Foundation {
   identity?: Identity;
   /** Verifies user-pool tokens (the embedded pool's, or the external pool's). */
   verifier: TokenVerifier;
+  /** The Cognito identity pool: credentials for the S3-compatible media endpoint. */
+  identityPool: IdentityPool;
   bus: Bus;
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
@@ -123,6 +127,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       media: media.service,
       codeSink: options.codeSink,
     });
+    const identityPool = await createIdentityPool({ config, tables, ids, clock, installation, verifier, publicUrl: options.publicUrl() });
     const replicaId = ids.uuid();
     const bus = await openBus(config, log.child({ component: 'bus' }));
     release.push(() => bus.close());
@@ -146,6 +151,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       media,
       identity,
       verifier,
+      identityPool,
       bus,
       presence,
       replicaId,

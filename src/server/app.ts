@@ -15,6 +15,9 @@ import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } fro
 import { loadTls, type TlsMaterial } from '../runtime/tls.ts';
 import { createCognitoHandler } from './cognito/router.ts';
 import { createOperatorAuth } from './cognito/operator-auth.ts';
+import { createIdentityPoolHandler } from './identity-pool/router.ts';
+import { createS3Endpoint } from './s3/endpoint.ts';
+import { apiBucketAlias } from '../runtime/endpoints.ts';
 import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -90,7 +93,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     server.close();
     throw err;
   });
-  const { services, media, identity, verifier, presence } = system;
+  const { services, media, identity, verifier, identityPool, presence } = system;
   const mediaHandler = createMediaEndpoint({
     media,
     settings: config.media,
@@ -138,8 +141,32 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
             }),
           })
         : undefined,
+      identityPool: createIdentityPoolHandler({ pool: identityPool, log: log.child({ component: 'identity-pool' }) }),
+      s3: createS3Endpoint({
+        names: [config.media.bucket, apiBucketAlias(config)],
+        region: config.region,
+        clock,
+        maxSkewMs: config.admin.maxSkewSeconds * 1000,
+        credentials: async (accessKeyId, sessionToken) => {
+          const found = identityPool.resolveCredentials(accessKeyId, sessionToken);
+          if (found.ok) return { secretAccessKey: found.secretAccessKey, principal: found.holder };
+          if (found.problem === 'unknown') return undefined;
+          return found.problem === 'expired'
+            ? { code: 'ExpiredToken', message: 'The provided token has expired.' }
+            : { code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.' };
+        },
+        blobs: media.blobs,
+        media: media.service,
+        multipart: media.multipart,
+        hasProfile: async (sub) => (await services.users.getUser(sub)) !== null,
+        invalidate: async (paths) => {
+          await media.invalidations.create(paths);
+        },
+        log: log.child({ component: 's3' }),
+        observe: (operation, status) => metrics.observeMedia('s3', operation, status),
+      }),
       graphql,
-      wellKnown: async (poolId, doc) => identity?.wellKnown(poolId, doc),
+      wellKnown: async (poolId, doc) => (poolId === identityPool.poolId ? identityPool.wellKnown(doc) : identity?.wellKnown(poolId, doc)),
       isReady: () => ready,
       media: mediaHandler,
     }),

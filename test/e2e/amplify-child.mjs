@@ -4,6 +4,23 @@
 // { op, ok: false, error }. A failing step does not stop the next ones. Exits when all ran.
 import { readFileSync } from 'node:fs';
 
+// Node has no FileReader; the browsers and React Native Amplify Storage runs on do. This is the
+// standard behaviour (readAsArrayBuffer -> onload with result), over Blob.arrayBuffer().
+globalThis.FileReader ??= class FileReader {
+  readAsArrayBuffer(blob) {
+    blob.arrayBuffer().then(
+      (buffer) => {
+        this.result = buffer;
+        this.onload?.();
+      },
+      (err) => {
+        this.error = err;
+        this.onerror?.();
+      },
+    );
+  }
+};
+
 const { Amplify } = await import('aws-amplify');
 const auth = await import('aws-amplify/auth');
 const storage = await import('aws-amplify/storage');

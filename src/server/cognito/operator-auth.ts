@@ -9,6 +9,7 @@ const WIRE: Record<SigV4FailureCode, string> = {
   Malformed: 'IncompleteSignatureException',
   UnknownKey: 'UnrecognizedClientException',
   ExpiredToken: 'ExpiredTokenException',
+  InvalidToken: 'UnrecognizedClientException',
   WrongScope: 'InvalidSignatureException',
   Expired: 'InvalidSignatureException',
   SignatureMismatch: 'InvalidSignatureException',

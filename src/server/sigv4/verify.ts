@@ -22,6 +22,8 @@ export type SigV4FailureCode =
   | 'UnknownKey'
   /** The credentials were ours but have expired (identity-pool credentials). */
   | 'ExpiredToken'
+  /** The session token is not one of ours (tampered or malformed). */
+  | 'InvalidToken'
   /** Scoped to another region or service. */
   | 'WrongScope'
   /** X-Amz-Date too far from now (header form) or the presigned URL expired. */
@@ -286,6 +288,12 @@ export async function verifySigV4<P>(req: SigV4Request, o: SigV4Options<P>): Pro
       { signingDate: parsed.date, signableHeaders: signedSet },
     );
     expected = /Signature=([0-9a-f]{64})/.exec(single(out.headers.authorization) ?? '')?.[1];
+  }
+  // A signed x-amz-content-sha256 stands for the body in the signature: when the body is here, it
+  // must be that body (S3 checks it while streaming: src/server/s3/payload.ts).
+  const declared = headers['x-amz-content-sha256'];
+  if (req.body !== undefined && declared !== undefined && declared !== 'UNSIGNED-PAYLOAD' && declared !== createHash('sha256').update(req.body).digest('hex')) {
+    return fail('SignatureMismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
   }
   const a = Buffer.from(expected ?? '', 'hex');
   const b = Buffer.from(parsed.signature, 'hex');
