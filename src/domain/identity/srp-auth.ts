@@ -29,7 +29,9 @@ export async function startSrp(ctx: IdentityContext, username: string, srpA: str
   const [user, lock] = await Promise.all([ctx.users.get(key), ctx.lockout.state(key)]);
   if (ctx.lockout.isLocked(lock)) throw errors.attemptsExceeded();
   const real = user?.srpSalt !== undefined && user.srpVerifier !== undefined ? user : undefined;
-  const verifier = real?.srpVerifier ?? simulatedVerifier();
+  // Computed for everyone, so the work (and its timing) does not depend on whether the user exists.
+  const simulated = simulatedVerifier();
+  const verifier = real?.srpVerifier ?? simulated;
   const { b, B } = serverEphemeral(verifier);
   const secretBlock = await ctx.challenges.open('PASSWORD_VERIFIER', {
     usernameKey: key,
