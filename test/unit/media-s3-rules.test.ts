@@ -35,7 +35,9 @@ describe('s3-access', () => {
     assert.equal(canRead(`incoming/fotos/${V}/full_2.jpg`), false);
     assert.equal(canList(`fotos/${V}/`), true);
     assert.equal(canList(`fotos/${V}/full_`), true);
-    for (const p of ['', 'fotos/', 'fotos', 'incoming/', `multipart/${U}/`, 'fotos/../']) assert.equal(canList(p), false, p);
+    for (const p of ['', 'fotos/', 'fotos', 'incoming/', `multipart/${U}/`, 'fotos/../', `fotos/${U}/../../incoming/`, `fotos/${U}/%2e%2e/`]) {
+      assert.equal(canList(p), false, p);
+    }
     assert.equal(canDelete(me, `fotos/${U}/thumbnail_2.jpg`), true);
     assert.equal(canDelete(me, `fotos/${V}/full_2.jpg`), false);
     assert.equal(canDelete({ identityId: 'g' }, `fotos/${U}/full_2.jpg`), false);

@@ -55,6 +55,8 @@ export const canRead = (key: string) => parseMediaKey(key) !== undefined;
 
 /** Listings are allowed within one user's public folder (`<prefix><userId>/...`), never across users or in quarantine. */
 export function canList(prefix: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (prefix.split('/').some((segment) => segment.startsWith('.')) || /[\\%\u0000-\u001f]/.test(prefix)) return false;
   const base = PUBLIC.find((p) => prefix.startsWith(p));
   if (!base || prefix.startsWith(INCOMING_PREFIX)) return false;
   const rest = prefix.slice(base.length);
