@@ -68,6 +68,26 @@ describe('external user pool (identity.mode = external)', () => {
     assert.deepEqual(profile.json, { data: { getUser: null } }, 'no profile for refused tokens');
   });
 
+  test("the identity pool takes the external pool's ID tokens (Logins keyed by its issuer)", async () => {
+    const sub = randomUUID();
+    const idToken = await pool.token({ use: 'id', sub, username: 'olga', claims: { email: 'olga@example.com' } });
+    const call = async (action: string, body: object) => {
+      const res = await fetch(`${s.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${action}` },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const Logins = { [pool.issuer.replace('https://', '')]: idToken };
+    const { IdentityId } = await call('GetId', { IdentityPoolId: s.app.installation.identityPoolId, Logins });
+    assert.match(String(IdentityId), /^eu-west-3:/);
+    const out = await call('GetCredentialsForIdentity', { IdentityId, Logins });
+    assert.match(String((out.Credentials as { AccessKeyId: string }).AccessKeyId), /^ASIA/);
+    const foreign = await call('GetId', { IdentityPoolId: s.app.installation.identityPoolId, Logins: { [pool.issuer.replace('https://', '')]: await pool.token({ use: 'id', sub, username: 'olga', claims: { aud: 'other' } }) } });
+    assert.equal(foreign.__type, 'NotAuthorizedException');
+  });
+
   test('no user-pool endpoint is served, and the Amplify config points at the external pool', async () => {
     const res = await fetch(`${s.url}/`, {
       method: 'POST',
@@ -77,6 +97,8 @@ describe('external user pool (identity.mode = external)', () => {
     assert.equal(res.status, 404);
     assert.equal((await fetch(`${s.url}/${pool.poolId}/.well-known/jwks.json`)).status, 404);
     const config = amplifyConfig(s.app.endpoints);
-    assert.deepEqual(config.Auth.Cognito, { userPoolId: pool.poolId, userPoolClientId: pool.clientId });
+    assert.equal(config.Auth.Cognito.userPoolId, pool.poolId);
+    assert.equal(config.Auth.Cognito.userPoolClientId, pool.clientId);
+    assert.equal('userPoolEndpoint' in config.Auth.Cognito, false);
   });
 });
