@@ -95,6 +95,58 @@ export const configSchema = z
     userPoolClientId: z.string().regex(/^[a-z0-9]{20,128}$/, 'must be lowercase alphanumerics').optional(),
     /** AppSync-style API key for public reads; generated on first start and persisted when not given. */
     apiKey: z.string().regex(/^da2-[a-z0-9]{26}$/, 'must look like da2-<26 lowercase alphanumerics>').optional(),
+    /**
+     * Where user-pool tokens come from. 'embedded': this server is the user pool (Cognito API on
+     * POST /, JWKS). 'external': an existing Cognito user pool (the seed's) issues them; this server
+     * serves no user-pool endpoint, accepts that pool's ID and access tokens (JWKS fetched and cached
+     * with aws-jwt-verify) and creates a profile on a user's first authenticated request.
+     */
+    identity: z
+      .object({
+        mode: z.enum(['embedded', 'external']).default('embedded'),
+        /** External: the pool's id; its issuer is https://cognito-idp.<region>.amazonaws.com/<id>. */
+        userPoolId: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d_[a-zA-Z0-9]+$/, 'must look like <region>_<suffix>').optional(),
+        /** External: the issuer URL instead (any Cognito-compatible pool); JWKS at <issuer>/.well-known/jwks.json. */
+        issuer: z.string().url().optional(),
+        /** External: app client ids whose tokens are accepted (ID tokens' aud, access tokens' client_id). In the environment: comma-separated. */
+        clientIds: z
+          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().regex(/^[\w+]{1,128}$/)).min(1))
+          .optional(),
+        /** External: PEM file of the CA that signs the issuer's certificate, when it is a private one. */
+        caFile: z.string().min(1).optional(),
+        /** External: how many users with a known profile are remembered, so a request checks the store only on a miss. */
+        knownProfilesCacheSize: int(0, 10_000_000).default(100_000),
+      })
+      .prefault({}),
+    /**
+     * The Cognito identity pool (GetId, GetCredentialsForIdentity, GetOpenIdToken on POST /):
+     * user-pool ID tokens in, short-lived credentials for the S3-compatible media endpoint out.
+     */
+    identityPool: z
+      .object({
+        /** `<region>:<uuid>`; generated on first start and persisted when not given. */
+        id: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d:[0-9a-f-]{36}$/, 'must look like <region>:<uuid>').optional(),
+        /** Guest (unauthenticated) identities, with read-only credentials (Cognito: off unless enabled). */
+        allowUnauthenticated: bool.default(false),
+        /** Lifetime of the credentials, minutes (Cognito: 60). */
+        credentialsMinutes: int(15, 720).default(60),
+      })
+      .prefault({}),
+    /**
+     * Operator credentials for the Cognito admin API (Admin*, ListUsers: SigV4-signed like AWS,
+     * service cognito-idp). Generated on first start and persisted when not given; `biilive info
+     * --admin-credentials` prints them.
+     */
+    admin: z
+      .object({
+        /** Access key id the admin API accepts (AWS shape: letters and digits). */
+        accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits').optional(),
+        /** Its secret access key. */
+        secretAccessKey: z.string().min(16).max(128).optional(),
+        /** Largest clock difference accepted between a SigV4 request's X-Amz-Date and the server, seconds (AWS: 900). */
+        maxSkewSeconds: int(60, 3600).default(900),
+      })
+      .prefault({}),
     tokens: z
       .object({
         /** Access token lifetime (Cognito default 60, range 5..1440). */
@@ -115,6 +167,10 @@ export const configSchema = z
         confirmationCodeHours: int(1, 168).default(24),
         /** Minimum password length of the default policy (Cognito: 8). */
         passwordMinLength: int(6, 99).default(8),
+        /** How long a sign-in challenge (SRP PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED) can be answered (Cognito's AuthSessionValidity: 3, range 3..15). */
+        challengeSessionMinutes: int(3, 15).default(3),
+        /** Validity of a temporary password set by AdminCreateUser (Cognito's TemporaryPasswordValidityDays: 7). */
+        temporaryPasswordDays: int(1, 365).default(7),
       })
       .prefault({}),
     points: z
@@ -195,6 +251,19 @@ export const configSchema = z
         /** S3 endpoint override (MinIO, ...); default AWS (or AWS_ENDPOINT_URL_S3). */
         s3Endpoint: z.string().url().optional(),
         s3ForcePathStyle: bool.default(false),
+        /**
+         * A dotted alias the S3-compatible endpoint also answers to for this bucket (default
+         * `<bucket>.local`): Amplify Storage addresses a bucket whose name has a dot path-style
+         * (`https://<customEndpoint>/<bucket>/<key>`), which works without any DNS set-up.
+         */
+        apiBucketAlias: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+$/, 'must be a bucket name with a dot')
+          .optional(),
+        /** Smallest multipart part but the last, bytes (S3: 5 MiB). */
+        multipartMinPartBytes: int(1, 5 * 1024 * MB).default(5 * MB),
+        /** Multipart uploads left unfinished this long are aborted (their parts deleted) when their owner starts another. */
+        multipartUploadTtlHours: int(1, 720).default(24),
         /** Base URL of the CDN paths in stored/served URLs; default this server's public URL. */
         cdnBaseUrl: z.string().url().optional(),
         /** AWS-native: the CloudFront distribution to invalidate when a photo is deleted (set by infra/). */
@@ -289,6 +358,17 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
       ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    }
+    if (c.identity.mode === 'external') {
+      if (c.identity.userPoolId === undefined && c.identity.issuer === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['identity', 'userPoolId'], message: 'identity.mode external needs identity.userPoolId or identity.issuer' });
+      }
+      if (c.identity.clientIds === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['identity', 'clientIds'], message: 'identity.mode external needs the accepted app client ids' });
+      }
+    }
+    if ((c.admin.accessKeyId === undefined) !== (c.admin.secretAccessKey === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['admin', c.admin.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'], message: 'admin.accessKeyId and admin.secretAccessKey go together' });
     }
     if (c.realtime.idleTimeoutMs <= c.realtime.keepAliveMs) {
       ctx.addIssue({ code: 'custom', path: ['realtime', 'idleTimeoutMs'], message: 'must be longer than realtime.keepAliveMs' });

@@ -12,6 +12,7 @@ import { EmbeddedUrlSigner } from '../adapters/blobs/url-signer.ts';
 import { createSharpImages } from '../adapters/images/sharp-images.ts';
 import { CdnInvalidations } from '../domain/media/invalidations.ts';
 import { MediaService } from '../domain/media/media-service.ts';
+import { MultipartUploads } from '../domain/media/multipart.ts';
 import { PhotoProcessor, type PhotoFailure } from '../domain/media/photo-processor.ts';
 import { loadMediaSigningSecret } from '../domain/media/signing-secret.ts';
 import { createPhotoTrigger, type PhotoRun, type PhotoTrigger } from './photo-trigger.ts';
@@ -47,6 +48,8 @@ export interface MediaModule {
   /** The embedded store's URL signer (fs only): the server verifies presigned uploads with it. */
   signer?: EmbeddedUrlSigner;
   invalidations: CdnInvalidations;
+  /** S3 multipart uploads of the media endpoint (parts in the blob store, records in the system table). */
+  multipart: MultipartUploads;
   processor: PhotoProcessor;
   fn: ProcessProfilePhoto;
   trigger: PhotoTrigger;
@@ -109,11 +112,20 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     rescanMs: m.store === 's3' ? 5000 : undefined,
     observe: options.onRun,
   });
+  const multipart = new MultipartUploads({
+    tables,
+    systemTable: config.tables.system,
+    blobs,
+    clock,
+    minPartBytes: m.multipartMinPartBytes,
+    ttlMs: m.multipartUploadTtlHours * 3_600_000,
+  });
   return {
     service,
     blobs,
     signer,
     invalidations,
+    multipart,
     processor,
     fn,
     trigger,

@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openBus } from '../adapters/bus/index.ts';
-import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
+import type { TokenVerifier } from '../domain/identity/contracts.ts';
+import type { Identity } from '../domain/identity/create-identity.ts';
 import type { CodeSink } from '../domain/identity/context.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import { PresenceService, type PresenceChange } from '../domain/presence/presence-service.ts';
@@ -31,6 +32,9 @@ import { SystemMetrics } from './metrics.ts';
 import { RankingsUnavailableError, startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { openStore } from './store.ts';
+import { createUserPool } from './user-pool.ts';
+import { createIdentityPool } from './identity-pool.ts';
+import type { IdentityPool } from '../domain/identity-pool/identity-pool.ts';
 
 export interface FoundationOptions {
   log: Logger;
@@ -90,7 +94,12 @@ export interface AssembleOptions {
 /** The whole system; `startFunctions()` once requests can be served, `close()` last. */
 export interface System extends Foundation {
   media: MediaModule;
-  identity: Identity;
+  /** The embedded user pool; undefined with identity.mode = external. */
+  identity?: Identity;
+  /** Verifies user-pool tokens (the embedded pool's, or the external pool's). */
+  verifier: TokenVerifier;
+  /** The Cognito identity pool: credentials for the S3-compatible media endpoint. */
+  identityPool: IdentityPool;
   bus: Bus;
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
@@ -129,20 +138,20 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
   try {
     await media.start();
     release.push(() => media.close());
-    const identity = await createIdentity({
+    const { identity, verifier } = await createUserPool({
+      config,
       tables,
-      tableNames: config.tables,
       clock,
       ids,
-      log: log.child({ component: 'identity' }),
+      log,
       installation,
       issuer: options.issuer,
-      config,
-      postConfirmation: (user) => metrics.invocation('PostConfirmation', () => services.users.createProfile(user)),
-      codeSink:
-        options.codeSink ??
-        ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
+      services,
+      media: media.service,
+      codeSink: options.codeSink,
+      metrics,
     });
+    const identityPool = await createIdentityPool({ config, tables, ids, clock, installation, verifier, publicUrl: options.publicUrl() });
     const replicaId = ids.uuid();
     const bus = await openBus(config, log.child({ component: 'bus' }));
     release.push(() => bus.close());
@@ -182,6 +191,8 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       ...foundation,
       media,
       identity,
+      verifier,
+      identityPool,
       bus,
       presence,
       replicaId,

@@ -14,6 +14,10 @@ import { assembleSystem, openFoundation, type System } from '../runtime/system.t
 import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from '../runtime/endpoints.ts';
 import { loadTls, type TlsMaterial } from '../runtime/tls.ts';
 import { createCognitoHandler } from './cognito/router.ts';
+import { createOperatorAuth } from './cognito/operator-auth.ts';
+import { createIdentityPoolHandler } from './identity-pool/router.ts';
+import { createS3Endpoint } from './s3/endpoint.ts';
+import { apiBucketAlias } from '../runtime/endpoints.ts';
 import { createGraphqlHandler } from './graphql/handler.ts';
 import { createServer } from './create-server.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -92,7 +96,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     server.close();
     throw err;
   });
-  const { services, media, identity, presence } = system;
+  const { services, media, identity, verifier, identityPool, presence } = system;
   const mediaHandler = createMediaEndpoint({
     media,
     settings: config.media,
@@ -105,7 +109,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const graphql = createGraphqlHandler({
     config,
     apiKey: installation.apiKey,
-    verifier: identity,
+    verifier,
     ...services,
     presence,
     media: media.service,
@@ -135,29 +139,66 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
       log,
       metrics,
       bodyLimit: config.limits.bodyBytes,
-      cognito: createCognitoHandler({
-        identity,
-        log: log.child({ component: 'cognito' }),
-        observe: (action, errorType, seconds) => metrics.observeIdentity(action, errorType, seconds),
+      // With an external user pool (identity.mode = external) this server serves no user-pool endpoint.
+      cognito: identity
+        ? createCognitoHandler({
+            identity,
+            log: log.child({ component: 'cognito' }),
+            observe: (action, errorType, seconds) => metrics.observeIdentity(action, errorType, seconds),
+            authorizeOperator: createOperatorAuth({
+              accessKeyId: installation.adminAccessKeyId,
+              secretAccessKey: installation.adminSecretAccessKey,
+              region: config.region,
+              maxSkewMs: config.admin.maxSkewSeconds * 1000,
+              clock,
+            }),
+          })
+        : undefined,
+      identityPool: createIdentityPoolHandler({ pool: identityPool, log: log.child({ component: 'identity-pool' }) }),
+      s3: createS3Endpoint({
+        names: [config.media.bucket, apiBucketAlias(config)],
+        region: config.region,
+        clock,
+        maxSkewMs: config.admin.maxSkewSeconds * 1000,
+        credentials: async (accessKeyId, sessionToken) => {
+          const found = identityPool.resolveCredentials(accessKeyId, sessionToken);
+          if (found.ok) return { secretAccessKey: found.secretAccessKey, principal: found.holder };
+          if (found.problem === 'unknown') return undefined;
+          return found.problem === 'expired'
+            ? { code: 'ExpiredToken', message: 'The provided token has expired.' }
+            : { code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.' };
+        },
+        blobs: media.blobs,
+        media: media.service,
+        multipart: media.multipart,
+        hasProfile: async (sub) => (await services.users.getUser(sub)) !== null,
+        invalidate: async (paths) => {
+          await media.invalidations.create(paths);
+        },
+        log: log.child({ component: 's3' }),
+        observe: (operation, status) => metrics.observeMedia('s3', operation, status, 0),
       }),
       graphql,
-      wellKnown: (poolId, doc) => identity.wellKnown(poolId, doc),
+      wellKnown: async (poolId, doc) => (poolId === identityPool.poolId ? identityPool.wellKnown(doc) : identity?.wellKnown(poolId, doc)),
       isReady: () => ready,
       media: mediaHandler,
-      ops: createOpsHandler({
-        config,
-        apiKey: installation.apiKey,
-        verifier: identity,
-        identity,
-        services,
-        tables,
-        metrics,
-        system,
-        urlFor: (key) => media.urlFor(key),
-        endpoints: () => endpoints,
-        realtimeStats: () => metrics.realtimeStats?.() ?? { connections: 0, subscriptions: 0 },
-        log: log.child({ component: 'console' }),
-      }),
+      // The console signs admins in with the embedded pool: with an external pool it is not served.
+      ops: identity
+        ? createOpsHandler({
+            config,
+            apiKey: installation.apiKey,
+            verifier: identity,
+            identity,
+            services,
+            tables,
+            metrics,
+            system,
+            urlFor: (key) => media.urlFor(key),
+            endpoints: () => endpoints,
+            realtimeStats: () => metrics.realtimeStats?.() ?? { connections: 0, subscriptions: 0 },
+            log: log.child({ component: 'console' }),
+          })
+        : undefined,
     }),
   );
 
@@ -165,7 +206,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     config,
     broker,
     apiKey: installation.apiKey,
-    verifier: identity,
+    verifier,
     presence: { connected: (userId) => presence.connected(userId), disconnected: (userId) => presence.disconnected(userId) },
     log: log.child({ component: 'realtime' }),
   });

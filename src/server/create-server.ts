@@ -8,8 +8,12 @@ export interface ServerDeps {
   log: Logger;
   bodyLimit: number;
   metrics: ServerMetrics;
-  /** Cognito user pool API: POST / with X-Amz-Target. */
-  cognito: BodyHandler;
+  /** Cognito user pool API: POST / with X-Amz-Target (absent with an external user pool). */
+  cognito?: BodyHandler;
+  /** Cognito Identity API: POST / with X-Amz-Target AWSCognitoIdentityService.* (the identity pool). */
+  identityPool?: BodyHandler;
+  /** The S3-compatible media endpoint (bucket paths and hosts): resolves false when the request is not its. */
+  s3?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** AppSync GraphQL over HTTP: POST /graphql. */
   graphql: BodyHandler;
   /** `/{userPoolId}/.well-known/{jwks.json|openid-configuration}`; undefined = not found. */
@@ -23,9 +27,11 @@ export interface ServerDeps {
 
 const CORS = {
   'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, PUT, HEAD, OPTIONS',
+  'access-control-allow-methods': 'GET, POST, PUT, HEAD, DELETE, OPTIONS',
   'access-control-max-age': '86400',
 };
+/** Response headers browsers may read (S3 clients need ETag for multipart, and the request ids). */
+const EXPOSED = 'etag, x-amz-request-id, x-amz-checksum-crc32, x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage';
 
 /** Builds the one HTTP handler; only the CLI (or a test) listens. */
 export function createServer(deps: ServerDeps): RequestListener {
@@ -48,7 +54,9 @@ export function createServer(deps: ServerDeps): RequestListener {
       return 'options';
     }
     res.setHeader('access-control-allow-origin', '*');
-    // Before anything reads the body: a presigned PUT streams its own (not bound by bodyLimit).
+    res.setHeader('access-control-expose-headers', EXPOSED);
+    // Before anything reads the body: S3 writes and presigned PUTs stream their own (not bound by bodyLimit).
+    if (deps.s3 && (await deps.s3(req, res))) return 's3';
     if (deps.media && (await deps.media(req, res))) return 'media';
 
     if (path === '/graphql') {
@@ -61,8 +69,12 @@ export function createServer(deps: ServerDeps): RequestListener {
       );
       return 'graphql';
     }
-    if (path === '/' && method === 'POST' && req.headers['x-amz-target']) {
-      await withBody(req, res, deps.cognito, (limit) =>
+    const target = req.headers['x-amz-target'];
+    const amzJson = path === '/' && method === 'POST' && typeof target === 'string';
+    const handler = amzJson ? (target.startsWith('AWSCognitoIdentityService.') ? deps.identityPool : deps.cognito) : undefined;
+    if (amzJson && handler) {
+      const name = handler === deps.cognito ? 'cognito' : 'identity-pool';
+      await withBody(req, res, handler, (limit) =>
         sendJson(
           res,
           400,
@@ -71,7 +83,7 @@ export function createServer(deps: ServerDeps): RequestListener {
           'application/x-amz-json-1.1',
         ),
       );
-      return 'cognito';
+      return name;
     }
     if (method === 'GET' && path === '/healthz') {
       const ready = deps.isReady();

@@ -70,7 +70,10 @@ test('serve prints every endpoint; info --json and --amplify agree; ids and API 
     const info = run(['info', '--data-dir', dataDir, '--json']);
     assert.equal(info.status, 0, info.stderr);
     const json = JSON.parse(info.stdout);
-    assert.deepEqual(Object.keys(json).sort(), ['apiKey', 'cognitoEndpoint', 'graphqlUrl', 'realtimeUrl', 'region', 'userPoolClientId', 'userPoolId'].sort());
+    assert.deepEqual(
+      Object.keys(json).sort(),
+      ['apiKey', 'cognitoEndpoint', 'graphqlUrl', 'realtimeUrl', 'region', 'userPoolClientId', 'userPoolId', 'identityPoolId', 'allowGuestAccess', 'storageBucket', 'storageEndpoint'].sort(),
+    );
     assert.equal(json.graphqlUrl, graphqlUrl);
     assert.equal(json.apiKey, field(out, 'API key'));
     assert.equal(json.userPoolClientId, field(out, 'Client id'));
@@ -81,6 +84,16 @@ test('serve prints every endpoint; info --json and --amplify agree; ids and API 
     assert.equal(amplify.Auth.Cognito.userPoolId, json.userPoolId);
     assert.equal(amplify.Auth.Cognito.userPoolClientId, json.userPoolClientId);
     assert.equal(amplify.Auth.Cognito.userPoolEndpoint, json.cognitoEndpoint);
+    assert.match(amplify.Auth.Cognito.identityPoolId, /^eu-west-3:[0-9a-f-]{36}$/);
+    assert.equal(amplify.Auth.Cognito.identityPoolEndpoint, json.cognitoEndpoint);
+    assert.deepEqual(amplify.Storage, { S3: { bucket: 'biihlivemedia.local', region: 'eu-west-3' } });
+    assert.deepEqual(amplify.biilive, {
+      storageOptions: { customEndpoint: new URL(graphqlUrl).host },
+      storageRequires: 'biilive serve --tls: Amplify Storage dials https:// only',
+    });
+    const exports = run(['info', '--data-dir', dataDir, '--admin-credentials']);
+    assert.equal(exports.status, 0, exports.stderr);
+    assert.match(exports.stdout, /^export AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}\nexport AWS_SECRET_ACCESS_KEY=[\w-]{40}\nexport AWS_DEFAULT_REGION=eu-west-3\n$/);
     await first.stop();
 
     // Not running: info answers as configured, with the persisted ids.

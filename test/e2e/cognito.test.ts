@@ -213,7 +213,7 @@ describe('Cognito user pool over the wire (AWS SDK v3)', () => {
     assert.equal(malformed.headers.get('x-amzn-errortype'), 'SerializationException:');
     assert.ok(malformed.headers.get('x-amzn-requestid'));
 
-    const unknown = await raw('AdminCreateUser', {});
+    const unknown = await raw('AdminInitiateAuth', {});
     assert.equal(unknown.status, 400);
     assert.equal(unknown.json.__type, 'UnknownOperationException');
 

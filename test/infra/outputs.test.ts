@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { amplifyConfig } from '../../src/runtime/endpoints.ts';
-import { OPTIONAL_OUTPUTS, REQUIRED_OUTPUTS } from '../../src/cli/commands/outputs.ts';
+import { REQUIRED_OUTPUTS } from '../../src/cli/commands/outputs.ts';
 import { OUTPUT_IDS } from '../../infra/constructs/outputs.ts';
 import { STACK_NAME } from '../../infra/stack.ts';
 
@@ -44,7 +44,7 @@ function writeOutputs(name: string, document: unknown): string {
 }
 
 test('every output the command reads is one the stack declares', () => {
-  for (const key of [...REQUIRED_OUTPUTS, ...OPTIONAL_OUTPUTS]) assert.ok((OUTPUT_IDS as readonly string[]).includes(key), key);
+  for (const key of REQUIRED_OUTPUTS) assert.ok((OUTPUT_IDS as readonly string[]).includes(key), key);
   assert.deepEqual(Object.keys(deployed).sort(), [...OUTPUT_IDS].sort());
 });
 
@@ -52,17 +52,33 @@ test("prints info --amplify's object for the stack, with the identity pool", () 
   const file = writeOutputs('cdk-outputs.json', { [STACK_NAME]: deployed });
   const res = run(['--file', file]);
   assert.equal(res.status, 0, res.stderr);
-  const expected = amplifyConfig({
-    graphqlUrl: deployed.GraphqlUrl,
-    realtimeUrl: deployed.RealtimeUrl,
-    cognitoEndpoint: 'https://cognito-idp.eu-west-3.amazonaws.com/',
-    region: 'eu-west-3',
-    userPoolId: deployed.UserPoolId,
-    userPoolClientId: deployed.UserPoolClientId,
-    apiKey: deployed.ApiKey,
-    issuer: `https://cognito-idp.eu-west-3.amazonaws.com/${deployed.UserPoolId}`,
+  const printed = JSON.parse(res.stdout);
+  assert.deepEqual(printed, {
+    API: { GraphQL: { endpoint: deployed.GraphqlUrl, region: 'eu-west-3', defaultAuthMode: 'userPool', apiKey: deployed.ApiKey } },
+    // AWS's own Cognito and S3: no endpoint overrides, unlike the embedded server's object.
+    Auth: { Cognito: { userPoolId: deployed.UserPoolId, userPoolClientId: deployed.UserPoolClientId, identityPoolId: deployed.IdentityPoolId, allowGuestAccess: false } },
+    Storage: { S3: { bucket: deployed.MediaBucket, region: 'eu-west-3' } },
   });
-  assert.deepEqual(JSON.parse(res.stdout), { ...expected, Auth: { Cognito: { ...expected.Auth.Cognito, identityPoolId: deployed.IdentityPoolId } } });
+  // The same shape as `biilive info --amplify` for the embedded server, less its overrides.
+  const embedded = amplifyConfig({
+    graphqlUrl: 'http://127.0.0.1:4000/graphql',
+    realtimeUrl: 'ws://127.0.0.1:4000/graphql/realtime',
+    cognitoEndpoint: 'http://127.0.0.1:4000/',
+    region: 'eu-west-3',
+    userPoolId: 'eu-west-3_x',
+    userPoolClientId: 'c',
+    apiKey: 'k',
+    issuer: 'i',
+    identityPoolId: 'eu-west-3:x',
+    allowGuestAccess: false,
+    storageBucket: 'biihlivemedia.local',
+    storageEndpoint: '127.0.0.1:4000',
+  });
+  assert.deepEqual(Object.keys(printed).sort(), Object.keys(embedded).filter((k) => k !== 'biilive').sort());
+  assert.deepEqual(
+    Object.keys(printed.Auth.Cognito).sort(),
+    Object.keys(embedded.Auth.Cognito).filter((k) => !k.endsWith('Endpoint')).sort(),
+  );
   // Defaults: ./cdk-outputs.json and the BiiliveStack stack.
   const byDefault = run([]);
   assert.equal(byDefault.status, 0, byDefault.stderr);

@@ -6,7 +6,8 @@ import { randomIds } from '../../src/ports/ids.ts';
 import type { Logger } from '../../src/ports/logger.ts';
 import { tableDefinitions } from '../../src/domain/tables.ts';
 import { generateInstallation } from '../../src/domain/installation.ts';
-import { createIdentity, type Identity } from '../../src/domain/identity/create-identity.ts';
+import { createIdentity, type AuthenticationResult, type Identity } from '../../src/domain/identity/create-identity.ts';
+import { isChallenge, type AuthResponse } from '../../src/domain/identity/types.ts';
 import type { ConfirmedUser } from '../../src/domain/identity/contracts.ts';
 import { createPasswordHasher } from '../../src/domain/identity/password-hasher.ts';
 import { MemoryTables } from './memory-tables.ts';
@@ -119,4 +120,11 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, messa
     return;
   }
   throw new Error(`expected ${code}, but it resolved`);
+}
+
+/** The tokens of a sign-in that must not have ended in a challenge. */
+export async function tokensOf(response: Promise<AuthResponse>): Promise<AuthenticationResult> {
+  const r = await response;
+  if (isChallenge(r)) throw new Error(`expected tokens, got the ${r.challengeName} challenge`);
+  return r;
 }

@@ -8,7 +8,7 @@ import type { Identity } from '../../src/domain/identity/create-identity.ts';
 import type { Logger } from '../../src/ports/logger.ts';
 
 /** The router in process, over a fake pool (the real one is exercised end to end in test/e2e). */
-function harness(identity: Partial<Identity>) {
+function harness(identity: Partial<Identity>, authorizeOperator?: Parameters<typeof createCognitoHandler>[0]['authorizeOperator']) {
   const errors: Array<{ obj: object; msg?: string }> = [];
   const log: Logger = {
     debug() {},
@@ -17,7 +17,7 @@ function harness(identity: Partial<Identity>) {
     error: (obj, msg) => errors.push({ obj, msg }),
     child: () => log,
   };
-  const handler = createCognitoHandler({ identity: identity as Identity, log });
+  const handler = createCognitoHandler({ identity: identity as Identity, log, authorizeOperator });
   async function call(action: string | undefined, body: string, headers: Record<string, string> = {}) {
     const req = { headers: { ...(action ? { 'x-amz-target': action } : {}), ...headers } } as unknown as IncomingMessage;
     let status = 0;
@@ -43,6 +43,18 @@ const T = (action: string) => `AWSCognitoIdentityProviderService.${action}`;
 describe('Cognito router', () => {
   test('registry holds exactly the supported actions', () => {
     assert.deepEqual([...targets.keys()].sort(), [
+      'AdminAddUserToGroup',
+      'AdminConfirmSignUp',
+      'AdminCreateUser',
+      'AdminDeleteUser',
+      'AdminDisableUser',
+      'AdminEnableUser',
+      'AdminGetUser',
+      'AdminListGroupsForUser',
+      'AdminRemoveUserFromGroup',
+      'AdminResetUserPassword',
+      'AdminSetUserPassword',
+      'AdminUserGlobalSignOut',
       'ChangePassword',
       'ConfirmForgotPassword',
       'ConfirmSignUp',
@@ -53,7 +65,10 @@ describe('Cognito router', () => {
       'GetUserAttributeVerificationCode',
       'GlobalSignOut',
       'InitiateAuth',
+      'ListUsers',
+      'ListUsersInGroup',
       'ResendConfirmationCode',
+      'RespondToAuthChallenge',
       'RevokeToken',
       'SignUp',
       'UpdateUserAttributes',
@@ -117,12 +132,41 @@ describe('Cognito router', () => {
     assert.equal((errors[0].obj as { action: string }).action, 'DeleteUser');
   });
 
+  test('operator actions pass the operator check before anything else; public ones never ask it', async () => {
+    const seen: string[] = [];
+    const identity: Partial<Identity> = {
+      userPoolId: 'eu-west-3_pool',
+      adminGetUser: async (username) => {
+        seen.push(username);
+        return { username, attributes: [], createdAt: 1000, updatedAt: 2000, enabled: true, status: 'CONFIRMED' };
+      },
+      forgotPassword: async () => ({ codeDelivery: { destination: 'x', deliveryMedium: 'EMAIL', attributeName: 'email' } }),
+    };
+    const body = JSON.stringify({ UserPoolId: 'eu-west-3_pool', Username: 'al' });
+    assert.equal((await harness(identity).call(T('AdminGetUser'), body)).json.__type, 'MissingAuthenticationTokenException');
+    let asked = 0;
+    const refusing = harness(identity, async () => {
+      asked++;
+      return { status: 400, type: 'InvalidSignatureException', message: 'nope' };
+    });
+    assert.deepEqual((await refusing.call(T('AdminGetUser'), '{not json')).json, { __type: 'InvalidSignatureException', message: 'nope' });
+    assert.equal((await refusing.call(T('ForgotPassword'), JSON.stringify({ ClientId: 'c1', Username: 'u' }))).status, 200);
+    assert.equal(asked, 1);
+    assert.deepEqual(seen, []);
+    const allowing = harness(identity, async () => undefined);
+    const ok = await allowing.call(T('AdminGetUser'), body);
+    assert.deepEqual(ok.json, { Username: 'al', UserCreateDate: 1, UserLastModifiedDate: 2, Enabled: true, UserStatus: 'CONFIRMED', UserAttributes: [] });
+    const other = await allowing.call(T('AdminGetUser'), JSON.stringify({ UserPoolId: 'eu-west-3_other', Username: 'al' }));
+    assert.deepEqual(other.json, { __type: 'ResourceNotFoundException', message: 'User pool eu-west-3_other does not exist.' });
+    assert.deepEqual(seen, ['al']);
+  });
+
   test('bad requests never reach the pool', async () => {
     const { call } = harness({});
     assert.equal((await call(undefined, '{}')).json.__type, 'UnknownOperationException');
     assert.equal((await call('SignUp', '{}')).json.__type, 'UnknownOperationException');
     assert.equal((await call(T('constructor'), '{}')).json.__type, 'UnknownOperationException');
-    assert.equal((await call(T('AdminCreateUser'), '{}')).json.__type, 'UnknownOperationException');
+    assert.equal((await call(T('AdminInitiateAuth'), '{}')).json.__type, 'UnknownOperationException');
     assert.equal((await call(T('SignUp'), '{nope')).json.__type, 'SerializationException');
     assert.equal((await call(T('SignUp'), 'null')).json.__type, 'SerializationException');
     const empty = await call(T('GetUser'), '');

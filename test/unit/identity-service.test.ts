@@ -1,7 +1,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { identityFixture, rejectsWith, type IdentityFixture } from '../support/identity-fixture.ts';
+import { identityFixture, rejectsWith, tokensOf, type IdentityFixture } from '../support/identity-fixture.ts';
 import { MemoryTables } from '../support/memory-tables.ts';
 import type { AuthenticationResult } from '../../src/domain/identity/create-identity.ts';
 
@@ -12,9 +12,9 @@ describe('identity service (in-memory tables, manual clock)', () => {
   let f: IdentityFixture;
   let session1: AuthenticationResult;
   const signIn = (username: string, password: string) =>
-    f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'USER_PASSWORD_AUTH', authParameters: { USERNAME: username, PASSWORD: password } });
+    tokensOf(f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'USER_PASSWORD_AUTH', authParameters: { USERNAME: username, PASSWORD: password } }));
   const refresh = (token: string, flow = 'REFRESH_TOKEN_AUTH') =>
-    f.identity.initiateAuth({ clientId: f.clientId, authFlow: flow, authParameters: { REFRESH_TOKEN: token } });
+    tokensOf(f.identity.initiateAuth({ clientId: f.clientId, authFlow: flow, authParameters: { REFRESH_TOKEN: token } }));
 
   before(async () => {
     f = await identityFixture();
@@ -142,9 +142,14 @@ describe('identity service (in-memory tables, manual clock)', () => {
     await rejectsWith(refresh('not-a-token'), 'NotAuthorizedException', 'Invalid Refresh Token');
     await rejectsWith(refresh(''), 'InvalidParameterException', 'Missing required parameter REFRESH_TOKEN');
     await rejectsWith(
-      f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'USER_SRP_AUTH', authParameters: {} }),
+      f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'USER_SRP_AUTH', authParameters: { USERNAME: 'alice' } }),
       'InvalidParameterException',
-      'USER_SRP_AUTH flow not enabled for this client',
+      'Missing required parameter SRP_A',
+    );
+    await rejectsWith(
+      f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'CUSTOM_AUTH', authParameters: {} }),
+      'InvalidParameterException',
+      'CUSTOM_AUTH flow not enabled for this client',
     );
     await rejectsWith(f.identity.initiateAuth({ clientId: f.clientId, authFlow: 'MAGIC', authParameters: {} }), 'InvalidParameterException');
   });

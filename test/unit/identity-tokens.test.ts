@@ -2,7 +2,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, createPrivateKey, generateKeyPairSync, createPublicKey, sign as cryptoSign } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { identityFixture, rejectsWith, type IdentityFixture } from '../support/identity-fixture.ts';
+import { identityFixture, rejectsWith, tokensOf, type IdentityFixture } from '../support/identity-fixture.ts';
 import type { AuthenticationResult } from '../../src/domain/identity/create-identity.ts';
 
 /** The JWT pitfalls of shared/spec/reliability-security.md §4.2, against verify(). */
@@ -17,11 +17,11 @@ describe('verify(): forged and unacceptable tokens are refused', () => {
   before(async () => {
     f = await identityFixture({ autoConfirm: true });
     await f.identity.signUp({ clientId: f.clientId, username: 'carol', password: 'Corr3ct!horse', attributes: [{ name: 'email', value: 'c@example.com' }] });
-    tokens = await f.identity.initiateAuth({
+    tokens = await tokensOf(f.identity.initiateAuth({
       clientId: f.clientId,
       authFlow: 'USER_PASSWORD_AUTH',
       authParameters: { USERNAME: 'carol', PASSWORD: 'Corr3ct!horse' },
-    });
+    }));
     idClaims = decodeJwt(tokens.idToken);
     accessClaims = decodeJwt(tokens.accessToken);
     // The test plays an insider who can read the system table: it re-signs with the pool's keys.
@@ -151,11 +151,11 @@ describe('verify(): forged and unacceptable tokens are refused', () => {
   });
 
   test('refresh tokens expire after refreshTokenDays', async () => {
-    const t = await f.identity.initiateAuth({
+    const t = await tokensOf(f.identity.initiateAuth({
       clientId: f.clientId,
       authFlow: 'USER_PASSWORD_AUTH',
       authParameters: { USERNAME: 'carol', PASSWORD: 'Corr3ct!horse' },
-    });
+    }));
     f.clock.advance(30 * 86_400_000 - 1);
     await f.identity.getTokensFromRefreshToken({ clientId: f.clientId, refreshToken: t.refreshToken! });
     f.clock.advance(1);

@@ -145,6 +145,22 @@ describe('listPhotos and deletePhoto', () => {
   });
 });
 
+test('deleteAllOf removes every object and record of one user (and nobody else\'s), and invalidates their paths', async () => {
+  const media = service();
+  const mine = [`profile-photos/${U}/photo_1.jpg`, `videos/${U}/video_2.mp4`, `incoming/fotos/${U}/full_3.jpg`, `fotos/${U}/full_1767225600001.jpg`];
+  for (const key of mine) await blobs.put(key, Buffer.from('x'), { contentType: 'image/jpeg' });
+  await blobs.put(`fotos/${V}/full_9.jpg`, Buffer.from('v'), { contentType: 'image/jpeg' });
+  const before = await invalidations.generation();
+  assert.ok((await media.deleteAllOf(U)) >= mine.length);
+  for (const key of mine) assert.equal(await blobs.head(key), undefined, key);
+  assert.deepEqual((await media.listPhotos(U)).items, []);
+  assert.ok(await blobs.head(`fotos/${V}/full_9.jpg`));
+  const [inv] = await invalidations.since(before);
+  assert.deepEqual(inv.paths, [`/profile-photos/${U}/*`, `/fotos/${U}/*`, `/videos/${U}/*`]);
+  assert.equal(await media.deleteAllOf(U), 0); // idempotent
+  await assert.rejects(media.deleteAllOf('../x'), code('BadRequestException'));
+});
+
 describe('shared CDN invalidations', () => {
   test('concurrent creations get distinct, gapless numbers and are all readable', async () => {
     const start = await invalidations.generation();

@@ -6,6 +6,8 @@ import { operations } from '../../src/api/registry.ts';
 import { schemaSource } from '../../src/api/executable-schema.ts';
 import { APPSYNC_PRELUDE as appsyncPrelude } from '../../src/api/appsync/prelude.ts';
 import { targets } from '../../src/server/cognito/targets/index.ts';
+import { poolTargets } from '../../src/server/identity-pool/targets/index.ts';
+import { S3_OPERATIONS } from '../../src/server/s3/endpoint.ts';
 
 const matrix = readFileSync(new URL('../../docs/support-matrix.md', import.meta.url), 'utf8');
 
@@ -14,7 +16,7 @@ function rows(heading: string): Map<string, string> {
   const section = matrix.split(/^## /m).find((s) => s.startsWith(heading));
   assert.ok(section, `section ${heading}`);
   const out = new Map<string, string>();
-  for (const m of section.matchAll(/^\| `([A-Za-z.*]+)` \| ([^|]+)\|/gm)) out.set(m[1], m[2].trim());
+  for (const m of section.matchAll(/^\| `([A-Za-z0-9.*]+)` \| ([^|]+)\|/gm)) out.set(m[1], m[2].trim());
   return out;
 }
 
@@ -34,4 +36,14 @@ test('GraphQL: the supported rows are exactly the registered operations, and eve
 test('Cognito: the supported rows are exactly the routed targets', () => {
   const supported = [...rows('Cognito user pool actions')].filter(([, s]) => s.startsWith('supported')).map(([n]) => n);
   assert.deepEqual(supported.sort(), [...targets.keys()].sort());
+});
+
+test('Cognito identity pool: the supported rows are exactly the routed targets', () => {
+  const supported = [...rows('Cognito identity pool actions')].filter(([, s]) => s.startsWith('supported')).map(([n]) => n);
+  assert.deepEqual(supported.sort(), [...poolTargets.keys()].sort());
+});
+
+test('S3-compatible media endpoint: the supported rows are exactly the served operations', () => {
+  const supported = [...rows('S3-compatible media endpoint')].filter(([, s]) => s.startsWith('supported')).map(([n]) => n);
+  assert.deepEqual(supported.sort(), [...S3_OPERATIONS].sort());
 });

@@ -15,10 +15,14 @@ async function endpointsOf(config: Config): Promise<Endpoints> {
   const dataDir = resolve(config.dataDir);
   const live = readRuntimeFile(dataDir);
   if (live) return live;
+  return endpointsFor(config, await installationOf(config), config.port);
+}
+
+/** The installation as stored (operator keys are never in the runtime file). */
+async function installationOf(config: Config) {
   const tables = await openStore(config, { clock: systemClock });
   try {
-    const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
-    return endpointsFor(config, installation, config.port);
+    return await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
   } finally {
     await tables.close();
   }
@@ -34,8 +38,16 @@ export function registerInfo(program: Command): void {
   withConfigOptions(program.command('info').description('print the endpoints, ids and API key of this installation'))
     .option('--json', 'print as JSON')
     .option('--amplify', 'print the Amplify.configure object for this server')
+    .option('--admin-credentials', 'print the operator credentials of the Cognito admin API as shell exports (eval "$(biilive info --admin-credentials)")')
     .action(async (opts) => {
       const config = configFrom(opts);
+      if (opts.adminCredentials) {
+        const i = await installationOf(config);
+        process.stdout.write(
+          `export AWS_ACCESS_KEY_ID=${i.adminAccessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${i.adminSecretAccessKey}\nexport AWS_DEFAULT_REGION=${config.region}\n`,
+        );
+        return;
+      }
       const e = withFingerprint(await endpointsOf(config));
       if (opts.amplify) {
         process.stdout.write(`${JSON.stringify(amplifyConfig(e), null, 2)}\n`);

@@ -7,8 +7,7 @@ export const DEFAULT_STACK = 'BiiliveStack';
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
 
 /** Stack outputs this command reads (infra/constructs/outputs.ts declares them). */
-export const REQUIRED_OUTPUTS = ['GraphqlUrl', 'RealtimeUrl', 'ApiKey', 'UserPoolId', 'UserPoolClientId', 'Region'] as const;
-export const OPTIONAL_OUTPUTS = ['IdentityPoolId'] as const;
+export const REQUIRED_OUTPUTS = ['GraphqlUrl', 'RealtimeUrl', 'ApiKey', 'UserPoolId', 'UserPoolClientId', 'IdentityPoolId', 'MediaBucket', 'Region'] as const;
 
 type Outputs = Record<string, unknown>;
 
@@ -44,14 +43,17 @@ export function endpointsFromOutputs(o: Outputs): Endpoints {
     userPoolClientId: String(o.UserPoolClientId),
     apiKey: String(o.ApiKey),
     issuer: `${cognito}/${String(o.UserPoolId)}`,
+    identityPoolId: String(o.IdentityPoolId),
+    allowGuestAccess: false,
+    storageBucket: String(o.MediaBucket),
+    storageEndpoint: '',
+    managed: true,
   };
 }
 
-/** `biilive info --amplify`'s object for the deployed stack, plus its identity pool when there is one. */
+/** `biilive info --amplify`'s object for the deployed stack: no endpoint overrides, AWS's own services. */
 export function amplifyConfigFromOutputs(o: Outputs) {
-  const config = amplifyConfig(endpointsFromOutputs(o));
-  const identityPoolId = typeof o.IdentityPoolId === 'string' && o.IdentityPoolId !== '' ? o.IdentityPoolId : undefined;
-  return identityPoolId ? { ...config, Auth: { Cognito: { ...config.Auth.Cognito, identityPoolId } } } : config;
+  return amplifyConfig(endpointsFromOutputs(o));
 }
 
 /**

@@ -1,7 +1,9 @@
 import { deliveryFor, simulatedDelivery, validateAttributes, type AttributeInput, type CodeDelivery } from './attributes.ts';
+import { adminSetEnabled, removeAccount } from './admin-users.ts';
 import { authenticate } from './auth.ts';
 import type { CodePurpose } from './codes.ts';
 import { deliverCode, requireClient, type IdentityContext } from './context.ts';
+import { passwordSecrets } from './credentials.ts';
 import { errors } from './errors.ts';
 import { assertPasswordAllowed, assertPasswordShape } from './password-policy.ts';
 import { usernameKey, type UserRecord } from './user-store.ts';
@@ -91,7 +93,7 @@ export async function changePassword(
     throw errors.incorrectCredentials();
   }
   await ctx.lockout.reset(user.usernameKey, latest);
-  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.proposedPassword) });
+  const updated = await ctx.users.update(user, await passwordSecrets(ctx, user.usernameKey, input.proposedPassword));
   if (!updated) throw errors.userNotFound();
 }
 
@@ -103,7 +105,8 @@ export async function forgotPassword(
   requireClient(ctx, input.clientId);
   const key = usernameKey(input.username);
   const user = await ctx.users.get(key);
-  const delivery = user && user.status === 'CONFIRMED' ? deliveryFor(user.attributes) : undefined;
+  const resettable = user && user.enabled && (user.status === 'CONFIRMED' || user.status === 'RESET_REQUIRED');
+  const delivery = resettable ? deliveryFor(user.attributes) : undefined;
   if (!user || !delivery) {
     await ctx.codes.simulateSend(key, 'forgot_password');
     return { codeDelivery: simulatedDelivery(input.username) };
@@ -122,19 +125,18 @@ export async function confirmForgotPassword(
   const user = await ctx.users.get(usernameKey(input.username));
   if (!user) throw errors.codeMismatch();
   await ctx.codes.check(user.usernameKey, 'forgot_password', user.sub, input.code);
-  const updated = await ctx.users.update(user, { passwordHash: await ctx.hasher.hash(input.password) });
+  const reset = user.status === 'RESET_REQUIRED' ? { status: 'CONFIRMED' as const } : {};
+  const updated = await ctx.users.update(user, { ...(await passwordSecrets(ctx, user.usernameKey, input.password)), ...reset });
   if (!updated) throw errors.codeMismatch();
   await ctx.codes.consume(user.usernameKey, 'forgot_password');
   // A successful reset proves control of the account: lift any lock.
   await ctx.lockout.reset(user.usernameKey, await ctx.lockout.state(user.usernameKey));
 }
 
-/** Deletes the account and everything of it in the pool (sessions, codes). */
+/** Deletes the account, everything of it in the pool (sessions, codes) and beyond (profile, edges, media). */
 export async function deleteUser(ctx: IdentityContext, input: { accessToken: string }): Promise<void> {
   const { user } = await authenticate(ctx, input.accessToken, 'access');
-  await ctx.users.delete(user);
-  await ctx.sessions.deleteAllOf(user.sub);
-  await ctx.codes.deleteAll(user.usernameKey);
+  await removeAccount(ctx, user);
 }
 
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
@@ -149,8 +151,8 @@ export async function changeGroups(ctx: IdentityContext, username: string, group
   if (!(await ctx.users.update(user, { groups }))) throw errors.userNotFound();
 }
 
-/** The operator's view of a user (the console): found by sub. */
-export interface AdminUserView {
+/** The console's view of a user, found by sub (the admin API's is AdminUserView in admin-users.ts). */
+export interface ConsoleUserView {
   username: string;
   sub: string;
   status: UserRecord['status'];
@@ -160,27 +162,21 @@ export interface AdminUserView {
   createdAt: string;
 }
 
-export async function adminGetUserBySub(ctx: IdentityContext, sub: string): Promise<AdminUserView | undefined> {
+export async function adminGetUserBySub(ctx: IdentityContext, sub: string): Promise<ConsoleUserView | undefined> {
   const user = await ctx.users.findBySub(sub);
   if (!user) return undefined;
   return {
     username: user.username,
     sub: user.sub,
     status: user.status,
-    enabled: user.enabled !== false,
+    enabled: user.enabled,
     groups: [...user.groups],
     createdAt: new Date(user.createdAt).toISOString(),
   };
 }
 
 /**
- * Like AdminDisableUser / AdminEnableUser: a disabled user cannot sign in or refresh
- * (NotAuthorizedException "User is disabled.") and every token already issued is refused.
+ * Like AdminDisableUser / AdminEnableUser (the console and `biilive users disable`): a disabled user
+ * cannot sign in or refresh, and every token already issued is refused.
  */
-export async function setUserEnabled(ctx: IdentityContext, username: string, enabled: boolean): Promise<void> {
-  const user = await ctx.users.get(usernameKey(username));
-  if (!user) throw errors.userNotFound();
-  if ((user.enabled !== false) === enabled) return;
-  const changes = enabled ? { enabled: true } : { enabled: false, signOutAt: ctx.clock.now() };
-  if (!(await ctx.users.update(user, changes))) throw errors.userNotFound();
-}
+export const setUserEnabled = (ctx: IdentityContext, username: string, enabled: boolean): Promise<void> => adminSetEnabled(ctx, username, enabled);

@@ -1,9 +1,12 @@
 import type { Principal } from './contracts.ts';
 import { confirmUser, requireClient, type IdentityContext } from './context.ts';
+import { srpSecrets } from './credentials.ts';
 import { errors, tokenError } from './errors.ts';
+import { newPasswordChallenge } from './new-password.ts';
 import type { Session } from './sessions.ts';
+import { startSrp } from './srp-auth.ts';
 import type { CheckedToken } from './token-verifier.ts';
-import type { AuthenticationResult } from './types.ts';
+import type { AuthenticationResult, AuthResponse } from './types.ts';
 import { usernameKey, type UserRecord } from './user-store.ts';
 
 /** Sign-in, refresh, token checks with revocation, sign-out. */
@@ -39,7 +42,7 @@ export async function authenticate(
   if (
     !user ||
     user.sub !== token.sub ||
-    user.enabled === false ||
+    !user.enabled ||
     !session ||
     session.sub !== token.sub ||
     session.revokedAt !== undefined ||
@@ -58,7 +61,7 @@ export async function verify(ctx: Pick<IdentityContext, 'checker' | 'users' | 's
 export async function initiateAuth(
   ctx: IdentityContext,
   input: { clientId: string; authFlow: string; authParameters: Record<string, string> },
-): Promise<AuthenticationResult> {
+): Promise<AuthResponse> {
   requireClient(ctx, input.clientId);
   const flow = input.authFlow;
   if (!FLOWS.includes(flow)) {
@@ -68,9 +71,14 @@ export async function initiateAuth(
   }
   const params = input.authParameters;
   if (flow === 'USER_PASSWORD_AUTH') {
-    if (!params.USERNAME) throw errors.invalidParameter('Missing required parameter USERNAME');
-    if (!params.PASSWORD) throw errors.invalidParameter('Missing required parameter PASSWORD');
+    if (!params.USERNAME) throw errors.missingParameter('USERNAME');
+    if (!params.PASSWORD) throw errors.missingParameter('PASSWORD');
     return passwordSignIn(ctx, params.USERNAME, params.PASSWORD);
+  }
+  if (flow === 'USER_SRP_AUTH') {
+    if (!params.USERNAME) throw errors.missingParameter('USERNAME');
+    if (!params.SRP_A) throw errors.missingParameter('SRP_A');
+    return startSrp(ctx, params.USERNAME, params.SRP_A);
   }
   if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') {
     if (!params.REFRESH_TOKEN) throw errors.invalidParameter('Missing required parameter REFRESH_TOKEN');
@@ -83,7 +91,7 @@ export async function initiateAuth(
  * Same store reads, KDF run and counter write whether or not the user exists, and the same error,
  * so neither the answer nor its timing tells an attacker which usernames are real.
  */
-async function passwordSignIn(ctx: IdentityContext, username: string, password: string): Promise<AuthenticationResult> {
+async function passwordSignIn(ctx: IdentityContext, username: string, password: string): Promise<AuthResponse> {
   const key = usernameKey(username);
   const [found, lock] = await Promise.all([ctx.users.get(key), ctx.lockout.state(key)]);
   if (ctx.lockout.isLocked(lock)) throw errors.attemptsExceeded();
@@ -97,13 +105,33 @@ async function passwordSignIn(ctx: IdentityContext, username: string, password: 
     throw errors.incorrectCredentials();
   }
   await ctx.lockout.reset(key, latest);
-  if (found.enabled === false) throw errors.userDisabled();
   let user = found;
+  if (user.srpVerifier === undefined) {
+    // Users from before SRP: the password just proved is what their verifier needs.
+    user = (await ctx.users.update(user, srpSecrets(ctx, user.usernameKey, password))) ?? user;
+  }
+  return completeSignIn(ctx, user);
+}
+
+/**
+ * After a proven password (either flow): the account's state decides between tokens, a challenge
+ * (NEW_PASSWORD_REQUIRED for admin-created users) and Cognito's refusals.
+ */
+export async function completeSignIn(ctx: IdentityContext, found: UserRecord): Promise<AuthResponse> {
+  let user = found;
+  if (!user.enabled) throw errors.userDisabled();
+  if (user.status === 'RESET_REQUIRED') throw errors.passwordResetRequired();
+  if (user.status === 'FORCE_CHANGE_PASSWORD') return newPasswordChallenge(ctx, user);
   if (user.status !== 'CONFIRMED') {
     // With autoConfirm a user is only left unconfirmed by a crash mid sign-up: finish it now.
     if (!ctx.config.autoConfirm) throw errors.notConfirmed();
     user = await confirmUser(ctx, user);
   }
+  return issueSession(ctx, user);
+}
+
+/** Starts a session (a refresh-token family) and mints its first tokens. */
+export async function issueSession(ctx: IdentityContext, user: UserRecord): Promise<AuthenticationResult> {
   const { refreshToken, session } = await ctx.sessions.start(user);
   const tokens = await ctx.tokens.issue(user, session);
   return { ...tokens, refreshToken, tokenType: 'Bearer' };
@@ -117,7 +145,7 @@ export async function refresh(ctx: IdentityContext, refreshToken: string): Promi
   if (session.expiresAt <= ctx.clock.now()) throw errors.expiredRefreshToken();
   const user = await ctx.users.get(session.usernameKey);
   if (!user || user.sub !== session.sub || user.status !== 'CONFIRMED') throw errors.invalidRefreshToken();
-  if (user.enabled === false) throw errors.userDisabled();
+  if (!user.enabled) throw errors.userDisabled();
   if (user.signOutAt !== undefined && session.issuedAt <= user.signOutAt) throw errors.revokedRefreshToken();
   const tokens = await ctx.tokens.issue(user, session);
   return { ...tokens, tokenType: 'Bearer' };

@@ -4,8 +4,9 @@ import type { Ids } from '../../ports/ids.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { AppError } from '../errors.ts';
 import type { Installation } from '../installation.ts';
+import type { Challenges } from './challenges.ts';
 import type { Codes, CodePurpose } from './codes.ts';
-import type { PostConfirmation } from './contracts.ts';
+import type { PostConfirmation, RemoveUserData } from './contracts.ts';
 import { cognitoError, errors } from './errors.ts';
 import type { Lockout } from './lockout.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -13,7 +14,7 @@ import type { PasswordPolicy } from './password-policy.ts';
 import type { Sessions } from './sessions.ts';
 import type { TokenIssuer } from './token-issuer.ts';
 import type { TokenChecker } from './token-verifier.ts';
-import type { UserRecord, UserStore } from './user-store.ts';
+import type { UserRecord, UserStatus, UserStore } from './user-store.ts';
 
 export type CodeSink = (d: { username: string; code: string; purpose: string; destination?: string }) => void;
 
@@ -28,16 +29,20 @@ export interface IdentityContext {
   users: UserStore;
   sessions: Sessions;
   codes: Codes;
+  challenges: Challenges;
+  /** Keys the simulated SRP salts of unknown users (stable per username, unguessable). */
+  srpSaltKey: Buffer;
   lockout: Lockout;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   checker: TokenChecker;
   policy: PasswordPolicy;
   postConfirmation: PostConfirmation;
+  removeUserData: RemoveUserData;
   codeSink: CodeSink;
 }
 
-/** This pool has exactly one app client (no secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH). */
+/** This pool has exactly one app client (no secret; USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH). */
 export function requireClient(ctx: Pick<IdentityContext, 'installation'>, clientId: string): void {
   if (clientId !== ctx.installation.userPoolClientId) throw errors.unknownClient(clientId);
 }
@@ -55,7 +60,7 @@ export function assertUsername(username: string): void {
 /** Hands a code to the delivery sink; a failing sink is logged (without the code) and swallowed. */
 export function deliverCode(
   ctx: Pick<IdentityContext, 'codeSink' | 'log'>,
-  d: { username: string; code: string; purpose: CodePurpose; destination?: string },
+  d: { username: string; code: string; purpose: CodePurpose | 'temporary_password'; destination?: string },
 ): void {
   try {
     ctx.codeSink(d);
@@ -65,7 +70,8 @@ export function deliverCode(
 }
 
 /**
- * Marks an UNCONFIRMED user CONFIRMED (email verified, as a confirmation by emailed code does).
+ * Marks an UNCONFIRMED user (or, `from`, one created by an administrator who just chose their
+ * password) CONFIRMED (email verified, as a confirmation by emailed code does).
  * PostConfirmation runs FIRST: it is idempotent, so a crash between the two steps leaves the
  * user unconfirmed and a retried confirmation runs it again, instead of a confirmed user without
  * a profile.
@@ -73,9 +79,11 @@ export function deliverCode(
 export async function confirmUser(
   ctx: Pick<IdentityContext, 'users' | 'codes' | 'postConfirmation' | 'log'>,
   user: UserRecord,
+  from: UserStatus = 'UNCONFIRMED',
 ): Promise<UserRecord> {
   const attributes = { ...user.attributes };
-  if (attributes.email) attributes.email_verified = 'true';
+  // A sign-up code went to the email; an administrator's account states its own verification.
+  if (attributes.email && from === 'UNCONFIRMED') attributes.email_verified = 'true';
   try {
     await ctx.postConfirmation({ sub: user.sub, username: user.username, attributes: { ...attributes } });
   } catch (err) {
@@ -85,7 +93,7 @@ export async function confirmUser(
     ctx.log.error({ err, sub: user.sub }, 'post-confirmation failed');
     throw cognitoError('UnexpectedLambdaException', 'PostConfirmation failed.');
   }
-  const confirmed = await ctx.users.update(user, { status: 'CONFIRMED', attributes }, { status: 'UNCONFIRMED' });
+  const confirmed = await ctx.users.update(user, { status: 'CONFIRMED', attributes }, { status: from });
   await ctx.codes.consume(user.usernameKey, 'sign_up');
   // Lost a race with a concurrent confirmation (or deletion): report what is stored now.
   return confirmed ?? (await ctx.users.get(user.usernameKey)) ?? user;

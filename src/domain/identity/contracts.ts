@@ -31,3 +31,11 @@ export interface ConfirmedUser {
 
 /** Runs after ConfirmSignUp (and auto-confirm). Must be safe to call again for the same user. */
 export type PostConfirmation = (user: ConfirmedUser) => Promise<void>;
+
+/**
+ * Removes what the rest of the system keeps for a user whose account is being deleted (DeleteUser,
+ * AdminDeleteUser): profile, nickname claim, follow edges, media. Runs BEFORE the pool forgets the
+ * account, so a failure leaves the account in place and the deletion can simply be retried; must
+ * therefore be idempotent.
+ */
+export type RemoveUserData = (user: { sub: string; username: string }) => Promise<void>;

@@ -7,9 +7,14 @@ import type { TableNames } from '../tables.ts';
 import type { Installation } from '../installation.ts';
 import * as account from './account.ts';
 import * as auth from './auth.ts';
+import { hkdfSync } from 'node:crypto';
+import { respondToAuthChallenge } from './challenge-responses.ts';
+import { Challenges } from './challenges.ts';
 import { Codes } from './codes.ts';
 import type { IdentityContext, CodeSink } from './context.ts';
-import type { PostConfirmation } from './contracts.ts';
+import type { PostConfirmation, RemoveUserData } from './contracts.ts';
+import * as admin from './admin-users.ts';
+import * as listing from './admin-listing.ts';
 import { Lockout } from './lockout.ts';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
 import { defaultPasswordPolicy } from './password-policy.ts';
@@ -35,6 +40,8 @@ export interface IdentityDeps {
   issuer: string;
   config: Config;
   postConfirmation: PostConfirmation;
+  /** Removes what the rest of the system keeps for a user being deleted (default: nothing). */
+  removeUserData?: RemoveUserData;
   /** Receives every code to deliver; the only place a code leaves the pool in clear. */
   codeSink: CodeSink;
   /** Shared KDF gate (tests reuse one across instances); default: a new one. */
@@ -63,6 +70,8 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     users: new UserStore({ tables, table, clock }),
     sessions: new Sessions({ tables, table, clock, ids, lifetimeMs: config.tokens.refreshTokenDays * 86_400_000 }),
     codes: new Codes({ tables, table, clock, sealKey: keys.codeSealKey, validityMs: config.auth.confirmationCodeHours * 3_600_000 }),
+    challenges: new Challenges({ tables, table, clock, validityMs: config.auth.challengeSessionMinutes * 60_000 }),
+    srpSaltKey: Buffer.from(hkdfSync('sha256', keys.codeSealKey, Buffer.alloc(0), 'biilive srp simulated salt', 32)),
     lockout: new Lockout({
       tables,
       table,
@@ -82,6 +91,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     checker: new TokenChecker({ keys, issuer, clientId, clock }),
     policy: defaultPasswordPolicy(config.auth.passwordMinLength),
     postConfirmation: deps.postConfirmation,
+    removeUserData: deps.removeUserData ?? (async () => {}),
     codeSink: deps.codeSink,
   };
   // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
@@ -94,6 +104,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     confirmSignUp: (input) => registration.confirmSignUp(ctx, input),
     resendConfirmationCode: (input) => registration.resendConfirmationCode(ctx, input),
     initiateAuth: (input) => auth.initiateAuth(ctx, input),
+    respondToAuthChallenge: (input) => respondToAuthChallenge(ctx, input),
     getTokensFromRefreshToken: (input) => auth.getTokensFromRefreshToken(ctx, input),
     getUser: (input) => account.getUser(ctx, input),
     updateUserAttributes: (input) => account.updateUserAttributes(ctx, input),
@@ -105,6 +116,18 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     globalSignOut: (input) => auth.globalSignOut(ctx, input),
     revokeToken: (input) => auth.revokeToken(ctx, input),
     deleteUser: (input) => account.deleteUser(ctx, input),
+    userPoolId: installation.userPoolId,
+    adminCreateUser: (input) => admin.adminCreateUser(ctx, input),
+    adminGetUser: (username) => admin.adminGetUser(ctx, username),
+    listUsers: (input) => listing.listUsers(ctx, input),
+    listUsersInGroup: (input) => listing.listUsersInGroup(ctx, input),
+    adminListGroupsForUser: (username) => listing.adminListGroupsForUser(ctx, username),
+    adminDeleteUser: (username) => admin.adminDeleteUser(ctx, username),
+    adminDisableUser: (username) => admin.adminSetEnabled(ctx, username, false),
+    adminEnableUser: (username) => admin.adminSetEnabled(ctx, username, true),
+    adminSetUserPassword: (input) => admin.adminSetUserPassword(ctx, input),
+    adminResetUserPassword: (username) => admin.adminResetUserPassword(ctx, username),
+    adminUserGlobalSignOut: (username) => admin.adminUserGlobalSignOut(ctx, username),
     pendingCodes: () => ctx.codes.pending(),
     addUserToGroup: (username, group) => account.changeGroups(ctx, username, group, true),
     removeUserFromGroup: (username, group) => account.changeGroups(ctx, username, group, false),

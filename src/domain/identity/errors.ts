@@ -21,6 +21,9 @@ export const CognitoErrorNames = [
   'UserLambdaValidationException',
   'UnexpectedLambdaException',
   'AliasExistsException',
+  'PasswordResetRequiredException',
+  'UnsupportedUserStateException',
+  'InvalidUserPoolConfigurationException',
 ] as const;
 export type CognitoErrorName = (typeof CognitoErrorNames)[number];
 
@@ -49,6 +52,12 @@ export const errors = {
   expiredRefreshToken: () => cognitoError('NotAuthorizedException', 'Refresh Token has expired'),
   revokedRefreshToken: () => cognitoError('NotAuthorizedException', 'Refresh Token has been revoked'),
   unsupportedTokenType: () => cognitoError('UnsupportedTokenTypeException', 'Only refresh tokens can be revoked.'),
+  notAuthorized: (message: string) => cognitoError('NotAuthorizedException', message),
+  passwordResetRequired: () => cognitoError('PasswordResetRequiredException', 'Password reset required for the user'),
+  temporaryPasswordExpired: () =>
+    cognitoError('NotAuthorizedException', 'Temporary password has expired and must be reset by an administrator.'),
+  invalidSession: () => cognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
+  missingParameter: (name: string) => cognitoError('InvalidParameterException', `Missing required parameter ${name}`),
   unauthorizedAttribute: () =>
     cognitoError('NotAuthorizedException', 'A client attempted to write unauthorized attribute'),
 } as const;

@@ -1,5 +1,6 @@
 import { deliveryFor, simulatedDelivery, validateAttributes, type AttributeInput, type CodeDelivery } from './attributes.ts';
 import { assertUsername, confirmUser, deliverCode, requireClient, type IdentityContext } from './context.ts';
+import { passwordSecrets } from './credentials.ts';
 import { errors } from './errors.ts';
 import { assertPasswordAllowed } from './password-policy.ts';
 import { usernameKey, type UserRecord } from './user-store.ts';
@@ -18,12 +19,14 @@ export async function signUp(
   if (attributes.phone_number) attributes.phone_number_verified = 'false';
 
   const now = ctx.clock.now();
+  const key = usernameKey(input.username);
   const user: UserRecord = {
     username: input.username,
-    usernameKey: usernameKey(input.username),
+    usernameKey: key,
     sub: ctx.ids.uuid(),
     status: 'UNCONFIRMED',
-    passwordHash: await ctx.hasher.hash(input.password),
+    enabled: true,
+    ...(await passwordSecrets(ctx, key, input.password)),
     attributes,
     groups: [],
     createdAt: now,

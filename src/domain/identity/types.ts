@@ -1,11 +1,13 @@
 import type { TokenVerifier } from './contracts.ts';
 import type { AttributeInput, CodeDelivery } from './attributes.ts';
 import type { PendingCode } from './codes.ts';
-import type { AdminUserView } from './account.ts';
+import type { AdminUserView } from './admin-users.ts';
+import type { ConsoleUserView } from './account.ts';
 
 export type { AttributeInput, CodeDelivery } from './attributes.ts';
 export type { PendingCode, CodePurpose } from './codes.ts';
-export type { AdminUserView } from './account.ts';
+export type { AdminUserView } from './admin-users.ts';
+export type { ConsoleUserView } from './account.ts';
 
 /** Tokens handed to a client; `refreshToken` only on a password sign-in (refreshes do not rotate). */
 export interface AuthenticationResult {
@@ -16,6 +18,19 @@ export interface AuthenticationResult {
   expiresIn: number;
   tokenType: 'Bearer';
 }
+
+/** A challenge instead of tokens: the client answers it with RespondToAuthChallenge. */
+export interface AuthChallenge {
+  challengeName: 'PASSWORD_VERIFIER' | 'NEW_PASSWORD_REQUIRED';
+  challengeParameters: Record<string, string>;
+  /** Cognito's Session, echoed back by the client (absent for PASSWORD_VERIFIER: SECRET_BLOCK carries it). */
+  session?: string;
+}
+
+/** What InitiateAuth and RespondToAuthChallenge answer. */
+export type AuthResponse = AuthenticationResult | AuthChallenge;
+
+export const isChallenge = (r: AuthResponse): r is AuthChallenge => 'challengeName' in r;
 
 /**
  * The Cognito-compatible user pool. One method per supported Cognito action (inputs and outputs are
@@ -33,8 +48,15 @@ export interface Identity extends TokenVerifier {
   }>;
   confirmSignUp(input: { clientId: string; username: string; code: string }): Promise<void>;
   resendConfirmationCode(input: { clientId: string; username: string }): Promise<{ codeDelivery?: CodeDelivery }>;
-  /** USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH (alias REFRESH_TOKEN). */
-  initiateAuth(input: { clientId: string; authFlow: string; authParameters: Record<string, string> }): Promise<AuthenticationResult>;
+  /** USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH (alias REFRESH_TOKEN). */
+  initiateAuth(input: { clientId: string; authFlow: string; authParameters: Record<string, string> }): Promise<AuthResponse>;
+  /** PASSWORD_VERIFIER (SRP) and NEW_PASSWORD_REQUIRED. */
+  respondToAuthChallenge(input: {
+    clientId: string;
+    challengeName: string;
+    challengeResponses: Record<string, string>;
+    session?: string;
+  }): Promise<AuthResponse>;
   getTokensFromRefreshToken(input: { clientId: string; refreshToken: string }): Promise<AuthenticationResult>;
 
   getUser(input: { accessToken: string }): Promise<{ username: string; attributes: AttributeInput[] }>;
@@ -48,6 +70,33 @@ export interface Identity extends TokenVerifier {
   revokeToken(input: { clientId: string; token: string }): Promise<void>;
   deleteUser(input: { accessToken: string }): Promise<void>;
 
+  /** The pool's id (`<region>_<suffix>`): operator calls name it. */
+  readonly userPoolId: string;
+  /** AdminCreateUser: FORCE_CHANGE_PASSWORD with a temporary password (generated when not given). */
+  adminCreateUser(input: {
+    username: string;
+    temporaryPassword?: string;
+    attributes?: AttributeInput[];
+    messageAction?: 'RESEND' | 'SUPPRESS';
+  }): Promise<AdminUserView>;
+  adminGetUser(username: string): Promise<AdminUserView>;
+  /** The console's view of the user with this sub; undefined when none. */
+  adminGetUserBySub(sub: string): Promise<ConsoleUserView | undefined>;
+  /** Like AdminDisableUser / AdminEnableUser (the console, `biilive users disable`). */
+  setUserEnabled(username: string, enabled: boolean): Promise<void>;
+  /** ListUsers: `filter` in Cognito's syntax (`email ^= "ana"`), at most `limit` per page. */
+  listUsers(input: { filter?: string; limit?: number; paginationToken?: string }): Promise<{ users: AdminUserView[]; paginationToken?: string }>;
+  listUsersInGroup(input: { group: string; limit?: number; nextToken?: string }): Promise<{ users: AdminUserView[]; nextToken?: string }>;
+  adminListGroupsForUser(username: string): Promise<string[]>;
+  /** Deletes the account and, through UserDeleted, the user's profile, nickname claim, edges and media. */
+  adminDeleteUser(username: string): Promise<void>;
+  /** Disabling also revokes every session (no sign-in, no refresh, no token honoured). */
+  adminDisableUser(username: string): Promise<void>;
+  adminEnableUser(username: string): Promise<void>;
+  adminSetUserPassword(input: { username: string; password: string; permanent: boolean }): Promise<void>;
+  adminResetUserPassword(username: string): Promise<void>;
+  adminUserGlobalSignOut(username: string): Promise<void>;
+
   /** Unexpired codes (embedded mode delivers no mail; `biilive users codes` shows them). */
   pendingCodes(): Promise<PendingCode[]>;
   /** Like AdminAddUserToGroup: the group appears in `cognito:groups` of tokens issued afterwards. */
@@ -55,8 +104,4 @@ export interface Identity extends TokenVerifier {
   removeUserFromGroup(username: string, group: string): Promise<void>;
   /** Like AdminConfirmSignUp (runs PostConfirmation). */
   adminConfirm(username: string): Promise<void>;
-  /** The operator's view of the user with this sub (the console); undefined when none. */
-  adminGetUserBySub(sub: string): Promise<AdminUserView | undefined>;
-  /** Like AdminDisableUser / AdminEnableUser. */
-  setUserEnabled(username: string, enabled: boolean): Promise<void>;
 }

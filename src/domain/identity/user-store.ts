@@ -8,7 +8,8 @@ import { errors } from './errors.ts';
  * Usernames keep the case given at sign-up but are looked up case-insensitively (Cognito's default
  * for new pools), through `usernameKey`.
  */
-export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
+export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
+const STATUSES: readonly string[] = ['UNCONFIRMED', 'CONFIRMED', 'FORCE_CHANGE_PASSWORD', 'RESET_REQUIRED'];
 
 export interface UserRecord {
   username: string;
@@ -16,6 +17,16 @@ export interface UserRecord {
   sub: string;
   status: UserStatus;
   passwordHash: string;
+  /**
+   * SRP-6a salt and verifier (hex, src/domain/identity/srp.ts) for USER_SRP_AUTH, written with every
+   * password; absent for users whose password predates SRP until their next password sign-in.
+   */
+  srpSalt?: string;
+  srpVerifier?: string;
+  /** Epoch ms after which a temporary password (AdminCreateUser) no longer signs in. */
+  temporaryPasswordExpiresAt?: number;
+  /** False after AdminDisableUser: no sign-in, no refresh, no token honoured. */
+  enabled: boolean;
   /** Standard and custom attributes, values as strings (booleans as "true"/"false"); no `sub`. */
   attributes: Record<string, string>;
   groups: string[];
@@ -23,8 +34,6 @@ export interface UserRecord {
   updatedAt: number;
   /** Epoch ms of the last GlobalSignOut: sessions started at or before it are revoked. */
   signOutAt?: number;
-  /** false after AdminDisableUser (no sign-in, no refresh, tokens refused); absent = enabled. */
-  enabled?: boolean;
 }
 
 export const usernameKey = (username: string) => username.normalize('NFC').toLowerCase();
@@ -47,7 +56,9 @@ function toItem(u: UserRecord): Item {
     updatedAt: u.updatedAt,
   };
   if (u.signOutAt !== undefined) item.signOutAt = u.signOutAt;
-  if (u.enabled === false) item.enabled = false;
+  if (u.srpSalt !== undefined && u.srpVerifier !== undefined) Object.assign(item, { srpSalt: u.srpSalt, srpVerifier: u.srpVerifier });
+  if (!u.enabled) item.enabled = false;
+  if (u.temporaryPasswordExpiresAt !== undefined) item.temporaryPasswordExpiresAt = u.temporaryPasswordExpiresAt;
   return item;
 }
 
@@ -56,8 +67,9 @@ function fromItem(item: Item): UserRecord {
     username: String(item.username),
     usernameKey: String(item.usernameKey),
     sub: String(item.sub),
-    status: item.status === 'CONFIRMED' ? 'CONFIRMED' : 'UNCONFIRMED',
+    status: STATUSES.includes(String(item.status)) ? (item.status as UserStatus) : 'UNCONFIRMED',
     passwordHash: String(item.passwordHash),
+    enabled: item.enabled !== false,
     attributes: Object.fromEntries(
       Object.entries((item.attributes ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
     ),
@@ -66,11 +78,17 @@ function fromItem(item: Item): UserRecord {
     updatedAt: Number(item.updatedAt),
   };
   if (typeof item.signOutAt === 'number') user.signOutAt = item.signOutAt;
-  if (item.enabled === false) user.enabled = false;
+  if (typeof item.temporaryPasswordExpiresAt === 'number') user.temporaryPasswordExpiresAt = item.temporaryPasswordExpiresAt;
+  if (typeof item.srpSalt === 'string' && typeof item.srpVerifier === 'string') {
+    user.srpSalt = item.srpSalt;
+    user.srpVerifier = item.srpVerifier;
+  }
   return user;
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'status' | 'passwordHash' | 'attributes' | 'groups' | 'signOutAt' | 'enabled'>>;
+export type UserChanges = Partial<
+  Pick<UserRecord, 'status' | 'passwordHash' | 'srpSalt' | 'srpVerifier' | 'enabled' | 'temporaryPasswordExpiresAt' | 'attributes' | 'groups' | 'signOutAt'>
+>;
 
 export class UserStore {
   constructor(private readonly deps: { tables: Tables; table: string; clock: Clock }) {}
@@ -93,6 +111,16 @@ export class UserStore {
     return user?.sub === sub ? user : undefined;
   }
 
+  /**
+   * One page of a scan of the identity table, keeping its user records (`read` counts every item
+   * seen). Scan order is stable, so a cursor resumes exactly where the page ended.
+   */
+  async scanPage(limit: number, cursor?: string): Promise<{ users: UserRecord[]; read: number; cursor?: string }> {
+    const page = await this.deps.tables.scan({ table: this.deps.table, limit, cursor });
+    const users = page.items.filter((i) => i.sk === 'USER' && String(i.pk).startsWith('USER#')).map(fromItem);
+    return { users, read: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
   /** Throws UsernameExistsException when the (case-insensitive) name is taken. */
   async create(user: UserRecord): Promise<void> {
     try {
@@ -104,18 +132,24 @@ export class UserStore {
   }
 
   /**
-   * Applies `changes` to this very user (same sub; `onlyIf` adds a status precondition). Returns the
+   * Applies `changes` to this very user (same sub; `onlyIf` adds a status precondition); a key
+   * given as undefined is removed. Returns the
    * updated record, or undefined when the user was deleted or replaced, or the precondition failed.
    */
   async update(user: UserRecord, changes: UserChanges, onlyIf?: { status: UserStatus }): Promise<UserRecord | undefined> {
     const set: Item = { updatedAt: this.deps.clock.now() };
-    for (const [k, v] of Object.entries(changes)) if (v !== undefined) set[k] = v as Item[string];
+    const remove: string[] = [];
+    for (const [k, v] of Object.entries(changes)) {
+      if (v !== undefined) set[k] = v as Item[string];
+      else remove.push(k);
+    }
     const same = { attr: 'sub', op: '=' as const, value: user.sub };
     try {
       const item = await this.deps.tables.update({
         table: this.deps.table,
         key: key(user.usernameKey),
         set,
+        ...(remove.length > 0 ? { remove } : {}),
         condition: onlyIf ? { and: [same, { attr: 'status', op: '=', value: onlyIf.status }] } : same,
       });
       return fromItem(item);

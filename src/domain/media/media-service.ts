@@ -13,6 +13,9 @@ import type { TableNames } from '../tables.ts';
 import {
   INCOMING_PREFIX,
   MEDIA_KINDS,
+  PHOTOS_PREFIX,
+  PROFILE_PREFIX,
+  VIDEOS_PREFIX,
   isMediaKind,
   mediaKey,
   parseMediaKey,
@@ -140,6 +143,35 @@ export class MediaService {
       this.deps.log?.info({ userId, photoId }, 'photo deleted');
     }
     return existed;
+  }
+
+  /**
+   * Deletes every object of the user (profile photos, gallery photos, videos, uploads still in
+   * quarantine) and their photo records, then invalidates their CDN paths (account deleted).
+   * Idempotent; returns how many objects were deleted.
+   */
+  async deleteAllOf(userId: string): Promise<number> {
+    requireMediaUserId(userId, 'userId');
+    const prefixes = [PROFILE_PREFIX, PHOTOS_PREFIX, VIDEOS_PREFIX].flatMap((p) => [`${p}${userId}/`, `${INCOMING_PREFIX}${p}${userId}/`]);
+    let deleted = 0;
+    for (const prefix of prefixes) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.deps.blobs.list(prefix, { limit: 1000, cursor });
+        for (const item of page.items) await this.deps.blobs.delete(item.key);
+        deleted += page.items.length;
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.tables.query({ table: this.deps.tableNames.photos, partition: userId, limit: 100, cursor });
+      for (const item of page.items) await this.deps.tables.delete({ table: this.deps.tableNames.photos, key: { userId, photoId: String(item.photoId) } });
+      cursor = page.cursor;
+    } while (cursor);
+    if (deleted > 0) await this.deps.invalidations?.create([PROFILE_PREFIX, PHOTOS_PREFIX, VIDEOS_PREFIX].map((p) => `/${p}${userId}/*`));
+    this.deps.log?.info({ userId, deleted }, 'media of a deleted user removed');
+    return deleted;
   }
 
   urlFor(key: string): string {

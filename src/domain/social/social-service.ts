@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { ConditionalCheckFailedError, type Item, type Tables } from '../../ports/tables.ts';
+import { ConditionalCheckFailedError, type Item, type Key, type Tables } from '../../ports/tables.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { TableNames } from '../tables.ts';
 import { toProfile, type UserProfile } from '../users/profile.ts';
@@ -109,6 +109,37 @@ export class SocialService {
       if (err instanceof ConditionalCheckFailedError) return false;
       throw err;
     }
+  }
+
+  /**
+   * Removes every edge from and to `userId` (account deleted); the counters of the users on the
+   * other end follow through UpdateUserCounters, which never touches a profile that is gone.
+   * Returns how many edges were removed.
+   */
+  async removeAllEdgesOf(userId: string): Promise<number> {
+    requireUserId(userId, 'userId');
+    let removed = 0;
+    const drain = async (query: (cursor?: string) => Promise<{ items: Item[]; cursor?: string }>, keyOf: (item: Item) => Key) => {
+      let cursor: string | undefined;
+      do {
+        const page = await query(cursor);
+        for (const item of page.items) {
+          await this.tables.delete({ table: this.socialTable, key: keyOf(item) });
+          removed++;
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    };
+    await drain(
+      (cursor) => this.tables.query({ table: this.socialTable, partition: userId, sort: { op: 'beginsWith', value: FOLLOWING_PREFIX }, limit: 100, cursor }),
+      (item) => ({ followerId: String(item.followerId), SK: String(item.SK) }),
+    );
+    await drain(
+      (cursor) =>
+        this.tables.query({ table: this.socialTable, index: FOLLOWERS_INDEX, partition: userId, sort: { op: 'beginsWith', value: FOLLOWER_PREFIX }, limit: 100, cursor }),
+      (item) => ({ followerId: String(item.followerId), SK: String(item.SK) }),
+    );
+    return removed;
   }
 
   /** Public fact; malformed ids simply read as false. */

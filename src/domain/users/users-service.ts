@@ -118,6 +118,31 @@ export class UsersService {
     throw conflict(`Could not find a free nickname based on "${base}"`);
   }
 
+  /**
+   * Deletes the profile and its nickname claim in one transaction (account deleted). Idempotent:
+   * false when there was no profile. The claim goes only if it is still this user's.
+   */
+  async deleteProfile(userId: string): Promise<boolean> {
+    const item = await this.tables.get(this.usersTable, { userId }, { consistent: true });
+    if (!item) return false;
+    try {
+      await this.tables.transactWrite([
+        { delete: { table: this.usersTable, key: { userId }, condition: { attr: 'nickname', op: '=', value: item.nickname ?? null } } },
+        {
+          delete: {
+            table: this.claimsTable,
+            key: { nickname: String(item.nicknameLower ?? nicknameKey(String(item.nickname))) },
+            condition: { or: [{ notExists: 'nickname' }, { attr: 'userId', op: '=', value: userId }] },
+          },
+        },
+      ]);
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledError)) throw err;
+      return this.deleteProfile(userId); // renamed meanwhile: again with what is stored now
+    }
+    return true;
+  }
+
   /** The profile, or null when there is none (unknown or malformed ids read the same). */
   async getUser(userId: string): Promise<UserProfile | null> {
     if (!userId || userId.length > MAX_USER_ID_LENGTH) return null;

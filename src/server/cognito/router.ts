@@ -15,13 +15,16 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
  * and a JSON 1.1 body (already read and size-limited). Answers 200 with the action's output, or
  * 400 `{"__type","message"}` plus `x-amzn-ErrorType: <Name>:` / `x-amzn-ErrorMessage`; unexpected
  * failures are logged and masked as 500 InternalErrorException. Every answer has `x-amzn-RequestId`.
- * An `Authorization` header (SigV4 from SDKs/CLI) is ignored: every supported action is public.
+ * Operator actions first pass `authorizeOperator` (SigV4 with the operator's keys); on public
+ * actions an `Authorization` header (SDKs and the CLI may sign them) is ignored.
  */
 export function createCognitoHandler(deps: {
   identity: Identity;
   log: Logger;
   /** Once per request: the action (or `unknown`), the exception name when it failed, seconds taken. */
   observe?: (action: string, errorType: string | undefined, seconds: number) => void;
+  /** Checks an operator action's signature; a WireError refuses it. Absent: operator actions are refused. */
+  authorizeOperator?: (req: IncomingMessage, body: Buffer) => Promise<WireError | undefined>;
 }): BodyHandler {
   const { identity, log } = deps;
 
@@ -56,6 +59,13 @@ export function createCognitoHandler(deps: {
       return fail({ status: 400, type: 'UnknownOperationException', message: `Unknown operation ${shown}` });
     }
     named(name!);
+
+    if (target.operator) {
+      const refused = deps.authorizeOperator
+        ? await deps.authorizeOperator(req, body)
+        : { status: 400, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+      if (refused) return fail(refused);
+    }
 
     let json: unknown;
     try {

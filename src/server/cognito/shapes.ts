@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cognitoError } from '../../domain/identity/errors.ts';
 
 /**
  * Request members shared by several actions, with the Cognito API model's constraints, and the
@@ -64,4 +65,39 @@ export const authenticationResult = (r: {
   TokenType: r.tokenType,
   ...(r.refreshToken !== undefined ? { RefreshToken: r.refreshToken } : {}),
   IdToken: r.idToken,
+});
+
+/** InitiateAuth / RespondToAuthChallenge output: tokens, or the next challenge (Session only when there is one). */
+export const authResponse = (
+  r:
+    | Parameters<typeof authenticationResult>[0]
+    | { challengeName: string; challengeParameters: Record<string, string>; session?: string },
+) =>
+  'challengeName' in r
+    ? { ChallengeName: r.challengeName, ChallengeParameters: r.challengeParameters, ...(r.session !== undefined ? { Session: r.session } : {}) }
+    : { ChallengeParameters: {}, AuthenticationResult: authenticationResult(r) };
+
+/** UserPoolId of operator calls: this pool's, or ResourceNotFoundException as for any other pool. */
+export const userPoolId = z.string().min(1).max(55).regex(/^[\w-]+_[0-9a-zA-Z]+$/);
+export function requirePool(identity: { userPoolId: string }, id: string): void {
+  if (id !== identity.userPoolId) throw cognitoError('ResourceNotFoundException', `User pool ${id} does not exist.`);
+}
+export const groupName = z.string().min(1).max(128);
+export const limit60 = z.number().int().min(1).max(60);
+export const pageToken = z.string().min(1).max(4096);
+
+/** Cognito timestamps are JSON numbers of epoch seconds. */
+const seconds = (ms: number) => ms / 1000;
+
+/** UserType (ListUsers, AdminCreateUser); AdminGetUser names its attributes UserAttributes. */
+export const userType = (
+  u: { username: string; attributes: Array<{ name: string; value: string }>; createdAt: number; updatedAt: number; enabled: boolean; status: string },
+  attributesToGet?: string[],
+) => ({
+  Username: u.username,
+  Attributes: u.attributes.filter((a) => !attributesToGet || attributesToGet.includes(a.name)).map((a) => ({ Name: a.name, Value: a.value })),
+  UserCreateDate: seconds(u.createdAt),
+  UserLastModifiedDate: seconds(u.updatedAt),
+  Enabled: u.enabled,
+  UserStatus: u.status,
 });
