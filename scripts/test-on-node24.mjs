@@ -59,7 +59,8 @@ try {
   // A copy, not a link: its own requires (bindings) must resolve from this node_modules.
   cpSync(betterSqlite3For24(), join(work, 'node_modules', 'better-sqlite3'), { recursive: true });
   console.error(`running the tests on Node ${version} in ${work}`);
-  const env = { ...process.env, PATH: `${dirname(node24)}:${process.env.PATH}` };
+  // s3rver, a test peer, stays on the Node that installed it (test/support/s3-server.ts).
+  const env = { ...process.env, PATH: `${dirname(node24)}:${process.env.PATH}`, S3RVER_NODE: process.execPath };
   const res = spawnSync(node24, ['scripts/run-tests.mjs', ...process.argv.slice(2)], { cwd: work, stdio: 'inherit', env });
   process.exitCode = res.status ?? 1;
 } finally {

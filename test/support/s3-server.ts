@@ -32,7 +32,9 @@ process.stdin.on('end', () => process.exit(0)).resume();
 
 export async function startS3Server(): Promise<S3TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'biilive-s3-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, dir], {
+  // A peer, so its Node is pinned (scripts/test-on-node24.mjs passes the one that installed it):
+  // on Node 24, s3rver stores a PUT whose client aborted mid-body instead of discarding it.
+  const child = spawn(process.env.S3RVER_NODE ?? process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, dir], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
