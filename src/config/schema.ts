@@ -121,6 +121,8 @@ export const configSchema = z
       .object({
         /** Largest single award (awards are positive integers; points are never deducted). */
         maxAward: int(1, 1_000_000_000).default(10_000),
+        /** Most puntos a user can hold; awards past it are refused. GraphQL's Int is 32-bit: at most 2^31-1. */
+        maxPuntos: int(1, 2_147_483_647).default(2_147_483_647),
         /**
          * Level thresholds: nivel n is reached at levels[n-1] puntos. Starts at 0, strictly increasing.
          * In the environment: comma-separated (BIILIVE_POINTS_LEVELS=0,100,500).
