@@ -10,6 +10,7 @@ import { endpointsFor, readRuntimeFile } from './endpoints.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { resolve } from 'node:path';
 import { silentLogger, type Logger } from '../ports/logger.ts';
+import { outboxOnly } from '../ports/code-sender.ts';
 
 /** The services a maintenance command needs, on the configured store, without the HTTP server. */
 export interface CommandContext {
@@ -46,7 +47,8 @@ export async function openContext(config: Config, log: Logger = silentLogger): P
         issuer,
         config,
         postConfirmation: (user) => services.users.createProfile(user),
-        codeSink: () => {},
+        // Maintenance commands deliver no codes.
+        codeSender: outboxOnly,
       }),
     close: () => tables.close(),
   };

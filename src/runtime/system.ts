@@ -11,8 +11,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openBus } from '../adapters/bus/index.ts';
+import { openCodeSender } from '../adapters/codes/index.ts';
+import type { CodeSender } from '../ports/code-sender.ts';
 import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
-import type { CodeSink } from '../domain/identity/context.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import type { PhotoFailure } from '../domain/media/photo-processor.ts';
 import { PresenceService, type PresenceChange } from '../domain/presence/presence-service.ts';
@@ -67,8 +68,8 @@ export interface AssembleOptions {
   issuer: string;
   /** The server's public base URL: presigned upload URLs and the default CDN base. */
   publicUrl: () => string;
-  /** Receives confirmation codes (default: logged). */
-  codeSink?: CodeSink;
+  /** Delivers codes instead of the configured sender (`codes.sender`); tests capture codes with it. */
+  codeSender?: CodeSender;
   /** Counts refused photo uploads. */
   onPhotoFailure?: (reason: PhotoFailure) => void;
   /** Presence transitions (the realtime broker publishes them). */
@@ -106,6 +107,8 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
   try {
     await media.start();
     release.push(() => media.close());
+    const codeSender = options.codeSender ?? openCodeSender(config);
+    release.push(() => codeSender.close());
     const identity = await createIdentity({
       tables,
       tableNames: config.tables,
@@ -116,9 +119,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       issuer: options.issuer,
       config,
       postConfirmation: (user) => services.users.createProfile(user),
-      codeSink:
-        options.codeSink ??
-        ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
+      codeSender,
     });
     const replicaId = ids.uuid();
     const bus = await openBus(config, log.child({ component: 'bus' }));
@@ -165,6 +166,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
           await rankings?.close();
         }
         await bus.close();
+        await codeSender.close();
         await media.close();
         await tables.close();
       },

@@ -9,7 +9,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Ids } from '../ports/ids.ts';
 import type { Tables } from '../ports/tables.ts';
 import type { Installation } from '../domain/installation.ts';
-import type { CodeSink } from '../domain/identity/context.ts';
+import type { CodeSender } from '../ports/code-sender.ts';
 import { assembleSystem, openFoundation, type System } from '../runtime/system.ts';
 import { endpointsFor, writeRuntimeFile, removeRuntimeFile, type Endpoints } from '../runtime/endpoints.ts';
 import { loadTls, type TlsMaterial } from '../runtime/tls.ts';
@@ -28,8 +28,8 @@ export interface AppOptions {
   ids?: Ids;
   /** Tables to use instead of opening the configured store (tests, other adapters). */
   tables?: Tables;
-  /** Receives confirmation codes (default: logged). */
-  codeSink?: CodeSink;
+  /** Delivers codes instead of the configured sender (tests capture them). */
+  codeSender?: CodeSender;
 }
 
 export interface App {
@@ -82,7 +82,7 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
   const system = await assembleSystem(foundation, {
     issuer: endpoints.issuer,
     publicUrl: () => endpoints.cognitoEndpoint.replace(/\/$/, ''),
-    codeSink: options.codeSink,
+    codeSender: options.codeSender,
     onPhotoFailure: (reason) => metrics.photoFailures.inc({ reason }),
     onPresenceChange: (change) => broker.publish('onPresenceChanged', change),
   }).catch((err: unknown) => {

@@ -23,6 +23,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import type { CodeSender } from '../../src/ports/code-sender.ts';
 import { startApp, type App } from '../../src/server/app.ts';
 import { initStore } from '../../src/runtime/store.ts';
 import { LOCAL_CREDENTIALS, assertLocalEndpoint } from './dynamodb-local.ts';
@@ -54,10 +55,12 @@ export interface TestServerOptions extends Partial<ConfigInput> {
    * (replicas, restarts).
    */
   dynamodbLocal?: string;
+  /** Capture delivered codes in `codes` (default); false: deliver through `codes.sender` as configured. */
+  captureCodes?: boolean;
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
-  const { dynamodbLocal, ...flags } = overrides;
+  const { dynamodbLocal, captureCodes = true, ...flags } = overrides;
   if (dynamodbLocal !== undefined) {
     assertLocalEndpoint(dynamodbLocal);
     flags.store = 'dynamodb';
@@ -75,7 +78,11 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     await initStore(config, { clock: systemClock });
   }
   const codes: CapturedCode[] = [];
-  const app = await startApp(config, { log: silentLogger, codeSink: (d) => codes.push({ ...d }) });
+  const codeSender: CodeSender = {
+    send: async (m) => void codes.push({ username: m.username, code: m.code, purpose: m.purpose, destination: m.destination }),
+    close: async () => {},
+  };
+  const app = await startApp(config, { log: silentLogger, ...(captureCodes ? { codeSender } : {}) });
   const url = app.endpoints.cognitoEndpoint.replace(/\/$/, '');
   if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) {
     await app.close();

@@ -1,9 +1,11 @@
 import type { Config } from '../../config/schema.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Ids } from '../../ports/ids.ts';
+import type { CodeSender } from '../../ports/code-sender.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { AppError } from '../errors.ts';
 import type { Installation } from '../installation.ts';
+import type { CodeDelivery } from './attributes.ts';
 import type { Codes, CodePurpose } from './codes.ts';
 import type { PostConfirmation } from './contracts.ts';
 import { cognitoError, errors } from './errors.ts';
@@ -14,8 +16,6 @@ import type { Sessions } from './sessions.ts';
 import type { TokenIssuer } from './token-issuer.ts';
 import type { TokenChecker } from './token-verifier.ts';
 import type { UserRecord, UserStore } from './user-store.ts';
-
-export type CodeSink = (d: { username: string; code: string; purpose: string; destination?: string }) => void;
 
 /** Everything the action modules may use; each function picks only what it needs. */
 export interface IdentityContext {
@@ -34,7 +34,7 @@ export interface IdentityContext {
   checker: TokenChecker;
   policy: PasswordPolicy;
   postConfirmation: PostConfirmation;
-  codeSink: CodeSink;
+  codeSender: CodeSender;
 }
 
 /** This pool has exactly one app client (no secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH). */
@@ -52,15 +52,21 @@ export function assertUsername(username: string): void {
   }
 }
 
-/** Hands a code to the delivery sink; a failing sink is logged (without the code) and swallowed. */
-export function deliverCode(
-  ctx: Pick<IdentityContext, 'codeSink' | 'log'>,
-  d: { username: string; code: string; purpose: CodePurpose; destination?: string },
-): void {
+/**
+ * Hands a code to the code sender. A code with nowhere to go (no e-mail or phone number) is only
+ * in the outbox. A failed delivery is logged without the code and becomes Cognito's
+ * CodeDeliveryFailureException; the caller undoes what it started.
+ */
+export async function deliverCode(
+  ctx: Pick<IdentityContext, 'codeSender' | 'log'>,
+  d: { username: string; code: string; purpose: CodePurpose; delivery?: CodeDelivery; destination?: string },
+): Promise<void> {
+  if (!d.delivery || !d.destination) return;
   try {
-    ctx.codeSink(d);
+    await ctx.codeSender.send({ username: d.username, code: d.code, purpose: d.purpose, medium: d.delivery.deliveryMedium, destination: d.destination });
   } catch (err) {
-    ctx.log.error({ err: (err as Error).message, purpose: d.purpose }, 'code delivery failed');
+    ctx.log.warn({ reason: (err as Error).message, purpose: d.purpose, medium: d.delivery.deliveryMedium }, 'code delivery failed');
+    throw errors.codeDeliveryFailure();
   }
 }
 

@@ -8,7 +8,8 @@ import type { Installation } from '../installation.ts';
 import * as account from './account.ts';
 import * as auth from './auth.ts';
 import { Codes } from './codes.ts';
-import type { IdentityContext, CodeSink } from './context.ts';
+import type { CodeSender } from '../../ports/code-sender.ts';
+import type { IdentityContext } from './context.ts';
 import type { PostConfirmation } from './contracts.ts';
 import { Lockout } from './lockout.ts';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher.ts';
@@ -35,8 +36,8 @@ export interface IdentityDeps {
   issuer: string;
   config: Config;
   postConfirmation: PostConfirmation;
-  /** Receives every code to deliver; the only place a code leaves the pool in clear. */
-  codeSink: CodeSink;
+  /** Delivers every code; the only place a code leaves the pool in clear (the outbox aside). */
+  codeSender: CodeSender;
   /** Shared KDF gate (tests reuse one across instances); default: a new one. */
   hasher?: PasswordHasher;
 }
@@ -62,7 +63,14 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     issuer,
     users: new UserStore({ tables, table, clock }),
     sessions: new Sessions({ tables, table, clock, ids, lifetimeMs: config.tokens.refreshTokenDays * 86_400_000 }),
-    codes: new Codes({ tables, table, clock, sealKey: keys.codeSealKey, validityMs: config.auth.confirmationCodeHours * 3_600_000 }),
+    codes: new Codes({
+      tables,
+      table,
+      clock,
+      sealKey: keys.codeSealKey,
+      outbox: !config.production,
+      validityMs: config.auth.confirmationCodeHours * 3_600_000,
+    }),
     lockout: new Lockout({
       tables,
       table,
@@ -82,7 +90,7 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     checker: new TokenChecker({ keys, issuer, clientId, clock }),
     policy: defaultPasswordPolicy(config.auth.passwordMinLength),
     postConfirmation: deps.postConfirmation,
-    codeSink: deps.codeSink,
+    codeSender: deps.codeSender,
   };
   // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
   void ctx.hasher.warmUp().catch(() => undefined);

@@ -21,6 +21,7 @@ export const CognitoErrorNames = [
   'UserLambdaValidationException',
   'UnexpectedLambdaException',
   'AliasExistsException',
+  'CodeDeliveryFailureException',
 ] as const;
 export type CognitoErrorName = (typeof CognitoErrorNames)[number];
 
@@ -48,6 +49,8 @@ export const errors = {
   expiredRefreshToken: () => cognitoError('NotAuthorizedException', 'Refresh Token has expired'),
   revokedRefreshToken: () => cognitoError('NotAuthorizedException', 'Refresh Token has been revoked'),
   unsupportedTokenType: () => cognitoError('UnsupportedTokenTypeException', 'Only refresh tokens can be revoked.'),
+  codeDeliveryFailure: () =>
+    cognitoError('CodeDeliveryFailureException', 'Unable to deliver the verification code. Try again later.'),
   unauthorizedAttribute: () =>
     cognitoError('NotAuthorizedException', 'A client attempted to write unauthorized attribute'),
 } as const;
