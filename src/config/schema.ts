@@ -44,6 +44,11 @@ export const configSchema = z
     production: bool.default(false),
     /** Development: confirm sign-ups immediately. */
     autoConfirm: bool.default(false),
+    /**
+     * Longest a shutdown (SIGTERM, SIGINT) may take, whatever the state of the dependencies: steps
+     * still running then are abandoned and the process exits.
+     */
+    shutdownTimeoutMs: int(100, 600_000).default(10_000),
     /** pino level of the JSON logs on stderr. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Tables backend: sqlite (embedded, one file in dataDir) or dynamodb (any DynamoDB API). */

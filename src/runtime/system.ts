@@ -7,7 +7,6 @@
  * Two steps, because the user pool's issuer and the media URLs name the port the server got:
  * `openFoundation` (store and installation) before listening, `assembleSystem` after.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openBus } from '../adapters/bus/index.ts';
@@ -27,6 +26,7 @@ import { createCountersConsumer } from './counters-consumer.ts';
 import { createMediaModule, type MediaModule } from './media.ts';
 import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
+import { lockDataDir, prepareDataDir } from './data-dir.ts';
 import { openStore } from './store.ts';
 
 export interface FoundationOptions {
@@ -47,20 +47,61 @@ export interface Foundation {
   ids: Ids;
   tables: Tables;
   installation: Installation;
+  /** The data directory, checked and locked for this server. */
+  dataDir: string;
   /** Whether the tables were handed in (then no SQLite file belongs to this system). */
   externalTables: boolean;
   services: DomainServices;
+  /** Closes the store and releases the data directory's lock; idempotent. */
+  release(): Promise<void>;
+  /** Releases only the lock (a bounded shutdown that abandoned a step still frees the directory). */
+  releaseLock(): void;
 }
 
+/**
+ * Checks and locks the data directory (private to this user, one server at a time: else a
+ * StartupError), then opens the store and loads the installation.
+ */
 export async function openFoundation(config: Config, options: FoundationOptions): Promise<Foundation> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  mkdirSync(resolve(config.dataDir), { recursive: true });
-  const tables = options.tables ?? (await openStore(config, { clock, onThrottle: options.onThrottle }));
-  if (options.tables) await tables.ensure(tableDefinitions(config.tables));
-  const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
-  const services = createServices({ config, tables, clock, ids });
-  return { config, log: options.log, clock, ids, tables, installation, externalTables: options.tables !== undefined, services };
+  const dataDir = resolve(config.dataDir);
+  prepareDataDir(dataDir);
+  const lock = lockDataDir(dataDir);
+  let tables: Tables | undefined;
+  try {
+    tables = options.tables ?? (await openStore(config, { clock, onThrottle: options.onThrottle }));
+    if (options.tables) await tables.ensure(tableDefinitions(config.tables));
+    const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
+    const services = createServices({ config, tables, clock, ids });
+    const opened = tables;
+    let released = false;
+    return {
+      config,
+      log: options.log,
+      clock,
+      ids,
+      dataDir,
+      tables,
+      installation,
+      externalTables: options.tables !== undefined,
+      services,
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await opened.close();
+        } finally {
+          lock.release();
+        }
+      },
+      releaseLock: () => lock.release(),
+    };
+  } catch (err) {
+    await tables?.close().catch(() => {});
+    lock.release();
+    throw err;
+  }
 }
 
 export interface AssembleOptions {
@@ -88,7 +129,7 @@ export interface System extends Foundation {
   rankings: Pick<EmbeddedRankings, 'nextRun'>;
   /** Starts presence, the counters consumer and the rankings schedule. */
   startFunctions(): Promise<void>;
-  /** Stops the functions, presence, the bus, media and the store, in that order. */
+  /** Stops the functions, presence, the bus, the code sender, media and the store, then frees the data dir. */
   close(): Promise<void>;
 }
 
@@ -156,7 +197,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
         rankings = startRankingsSchedule({
           config,
           log: log.child({ component: 'rankings' }),
-          sqliteFile: foundation.externalTables ? undefined : join(resolve(config.dataDir), 'biilive.sqlite'),
+          sqliteFile: foundation.externalTables ? undefined : join(foundation.dataDir, 'biilive.sqlite'),
         });
       },
       async close() {
@@ -168,13 +209,13 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
         await bus.close();
         await codeSender.close();
         await media.close();
-        await tables.close();
+        await foundation.release();
       },
     };
   } catch (err) {
     // A start-up check failed part-way (missing bucket, unreachable Redis): release what was opened.
     for (const r of release.reverse()) await r().catch(() => {});
-    await tables.close().catch(() => {});
+    await foundation.release().catch(() => {});
     throw err;
   }
 }

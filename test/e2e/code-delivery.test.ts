@@ -3,22 +3,18 @@
  * `smtp-server` package on loopback, driven by the AWS SDK's Cognito client. The peer accepts,
  * refuses (550) or is down; a sign-up whose code cannot be delivered answers
  * CodeDeliveryFailureException, as Cognito does, and leaves no user, code or counter behind.
- * Then `biilive serve --production`: codes go out by SMTP, never into the log or the outbox.
+ * (`biilive serve --production`, where codes are never logged nor kept: test/e2e/production.test.ts.)
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { childEnv, runCli, spawnServe, startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 import { codeIn, startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 
 const PASSWORD = 'Corr3ct!horse';
@@ -112,62 +108,5 @@ describe('code delivery through a real SMTP server', () => {
     assert.equal(out.UserConfirmed, false);
     const mail = await smtp.nextMailTo('noa@example.com');
     await s.cognito.send(new ConfirmSignUpCommand({ ClientId: s.clientId, Username: 'noa', ConfirmationCode: codeIn(mail) }));
-  });
-});
-
-describe('biilive serve --production', () => {
-  let smtp: SmtpPeer;
-  let dataDir: string;
-  before(async () => {
-    smtp = await startSmtpPeer();
-    dataDir = mkdtempSync(join(tmpdir(), 'biilive-prod-'));
-  });
-  after(async () => {
-    await smtp?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  test('codes go out by SMTP only: never in the log (even at debug), never in the outbox', async () => {
-    const env = childEnv({ BIILIVE_CODES_SENDER: 'smtp', BIILIVE_CODES_SMTP_URL: smtp.url, BIILIVE_CODES_FROM: FROM });
-    const serve = spawnServe(['--production', '--port', '0', '--data-dir', dataDir, '--log-level', 'debug'], env);
-    try {
-      const info = await serve.ready;
-      const cognito = new CognitoIdentityProviderClient({
-        region: 'eu-west-3',
-        endpoint: info.cognitoEndpoint,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 1,
-      });
-      try {
-        const attrs = [{ Name: 'email', Value: 'pia@example.com' }];
-        await cognito.send(new SignUpCommand({ ClientId: info.clientId, Username: 'pia', Password: PASSWORD, UserAttributes: attrs }));
-        const signUpCode = codeIn(await smtp.nextMailTo('pia@example.com'));
-        await cognito.send(new ConfirmSignUpCommand({ ClientId: info.clientId, Username: 'pia', ConfirmationCode: signUpCode }));
-        await cognito.send(new ForgotPasswordCommand({ ClientId: info.clientId, Username: 'pia' }));
-        const resetCode = codeIn(await smtp.nextMailTo('pia@example.com'));
-        // The outbox is off: the operator's listing refuses in production and finds nothing otherwise.
-        const listed = await runCli(['users', 'codes', '--production', '--data-dir', dataDir], env);
-        assert.equal(listed.code, 2, listed.stderr);
-        assert.match(listed.stderr, /outbox is off in production/);
-        const dev = await runCli(['users', 'codes', '--data-dir', dataDir, '--json'], childEnv());
-        assert.deepEqual(JSON.parse(dev.stdout), []);
-        await cognito.send(new ConfirmForgotPasswordCommand({ ClientId: info.clientId, Username: 'pia', ConfirmationCode: resetCode, Password: 'N3w!battery' }));
-        const log = serve.stderr();
-        assert.ok(log.length > 0, 'the server logged something at debug level');
-        for (const code of [signUpCode, resetCode]) assert.ok(!log.includes(code), `the log holds the code ${code}`);
-        assert.doesNotMatch(log, /"code"\s*:/);
-      } finally {
-        cognito.destroy();
-      }
-    } finally {
-      await serve.stop();
-    }
-  });
-
-  test('production refuses --auto-confirm and a missing code sender, naming both', async () => {
-    const r = await runCli(['serve', '--production', '--auto-confirm', '--port', '0', '--data-dir', dataDir], childEnv());
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /autoConfirm: not allowed in production/);
-    assert.match(r.stderr, /codes\.sender: production needs a code sender/);
   });
 });

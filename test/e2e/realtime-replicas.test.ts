@@ -1,12 +1,14 @@
 /**
- * Two replicas of the server (two apps on one SQLite file, different ports) sharing the Redis bus
+ * Two replicas of the server (two apps, each on its own data dir, sharing one SQLite file through
+ * their own connections; different ports) sharing the Redis bus
  * on 127.0.0.1:6379, with a channel prefix of their own: a message sent through replica A reaches a
  * subscriber connected to replica B; presence written by B is seen through A.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { openSqliteTables } from '../../src/adapters/sqlite/sqlite-tables.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
@@ -17,7 +19,6 @@ const PASSWORD = 'Corr3ct!horse';
 describe('replicas sharing subscriptions through Redis', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'biilive-replicas-'));
   const shared = {
-    dataDir,
     autoConfirm: true,
     bus: 'redis' as const,
     busPrefix: `biilive-test-${randomBytes(6).toString('hex')}`,
@@ -28,9 +29,16 @@ describe('replicas sharing subscriptions through Redis', () => {
   let b: TestServer;
   const clients: RawClient[] = [];
 
+  // One server per data dir: each replica has its own, and its own connection to the shared file.
+  const replica = (name: string) => {
+    const own = join(dataDir, name);
+    mkdirSync(own, { mode: 0o700 });
+    return startTestServer({ ...shared, dataDir: own, sharedTables: openSqliteTables({ path: join(dataDir, 'shared.sqlite'), synchronous: 'NORMAL' }) });
+  };
+
   before(async () => {
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    a = await replica('a');
+    b = await replica('b');
   });
   after(async () => {
     for (const c of clients) c.ws.terminate();
