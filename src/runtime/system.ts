@@ -27,6 +27,7 @@ import { createMediaModule, type MediaModule } from './media.ts';
 import { startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { lockDataDir, prepareDataDir } from './data-dir.ts';
+import { createRevocations, type Revocations } from './revocations.ts';
 import { openStore } from './store.ts';
 
 export interface FoundationOptions {
@@ -122,6 +123,8 @@ export interface System extends Foundation {
   media: MediaModule;
   identity: Identity;
   bus: Bus;
+  /** Token revocations (GlobalSignOut, RevokeToken, DeleteUser) from every replica. */
+  revocations: Revocations;
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
   replicaId: string;
@@ -150,6 +153,10 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
     release.push(() => media.close());
     const codeSender = options.codeSender ?? openCodeSender(config);
     release.push(() => codeSender.close());
+    const replicaId = ids.uuid();
+    const bus = await openBus(config, log.child({ component: 'bus' }));
+    release.push(() => bus.close());
+    const revocations = createRevocations(bus, replicaId, log.child({ component: 'revocations' }));
     const identity = await createIdentity({
       tables,
       tableNames: config.tables,
@@ -161,10 +168,8 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       config,
       postConfirmation: (user) => services.users.createProfile(user),
       codeSender,
+      onRevoked: (sub) => revocations.publish(sub),
     });
-    const replicaId = ids.uuid();
-    const bus = await openBus(config, log.child({ component: 'bus' }));
-    release.push(() => bus.close());
     const presence = new PresenceService({
       tables,
       tableNames: config.tables,
@@ -185,6 +190,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       media,
       identity,
       bus,
+      revocations,
       presence,
       replicaId,
       rankings: { nextRun: () => rankings?.nextRun() ?? null },

@@ -197,6 +197,8 @@ async function serve(foundation: Foundation, parts: Parts): Promise<App> {
     presence: { connected: (userId) => presence.connected(userId), disconnected: (userId) => presence.disconnected(userId) },
     log: log.child({ component: 'realtime' }),
   });
+  // Sign-outs and revocations on any replica end the subscriptions their tokens hold here.
+  const offRevocations = await system.revocations.subscribe((sub) => realtime.revoked(sub));
   await system.startFunctions();
   gate.open(handler, (req, socket, head) => realtime.handleUpgrade(req, socket, head));
 
@@ -218,6 +220,7 @@ async function serve(foundation: Foundation, parts: Parts): Promise<App> {
         // Sockets first, then presence (its users' offline states still go out through the broker),
         // then the broker; the system closes the functions, the bus, media and the store.
         const clean = await boundedSteps(config.shutdownTimeoutMs, log, [
+          ['revocations', () => offRevocations()],
           ['realtime sockets', () => realtime.close()],
           ['presence', () => presence.stop()],
           ['subscription broker', () => broker.close()],

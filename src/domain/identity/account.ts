@@ -152,6 +152,7 @@ export async function deleteUser(ctx: IdentityContext, input: { accessToken: str
   await ctx.users.delete(user);
   await ctx.sessions.deleteAllOf(user.sub);
   await ctx.codes.deleteAll(user.usernameKey);
+  ctx.onRevoked(user.sub);
 }
 
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;

@@ -35,6 +35,8 @@ export interface IdentityContext {
   policy: PasswordPolicy;
   postConfirmation: PostConfirmation;
   codeSender: CodeSender;
+  /** Called after some of a user's tokens stopped being honoured (sign-out, revocation, deletion). */
+  onRevoked: (sub: string) => void;
 }
 
 /** This pool has exactly one app client (no secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH). */

@@ -38,6 +38,11 @@ export interface IdentityDeps {
   postConfirmation: PostConfirmation;
   /** Delivers every code; the only place a code leaves the pool in clear (the outbox aside). */
   codeSender: CodeSender;
+  /**
+   * Told the user's sub once GlobalSignOut, RevokeToken or DeleteUser has taken effect, so holders
+   * of already-verified tokens (open WebSocket subscriptions, on every replica) check them again.
+   */
+  onRevoked?: (sub: string) => void;
   /** Shared KDF gate (tests reuse one across instances); default: a new one. */
   hasher?: PasswordHasher;
 }
@@ -91,6 +96,13 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     policy: defaultPasswordPolicy(config.auth.passwordMinLength),
     postConfirmation: deps.postConfirmation,
     codeSender: deps.codeSender,
+    onRevoked: (sub) => {
+      try {
+        deps.onRevoked?.(sub);
+      } catch (err) {
+        deps.log.warn({ err }, 'revocation listener failed');
+      }
+    },
   };
   // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
   void ctx.hasher.warmUp().catch(() => undefined);
