@@ -27,9 +27,11 @@ export interface CommandContext {
 export async function openContext(config: Config, log: Logger = silentLogger): Promise<CommandContext> {
   const tables = await openStore(config, { clock: systemClock });
   const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
-  const services = createServices({ config, tables, clock: systemClock, ids: randomIds });
   const live = readRuntimeFile(resolve(config.dataDir));
-  const issuer = live?.issuer ?? endpointsFor(config, installation, config.port).issuer;
+  const endpoints = live ?? endpointsFor(config, installation, config.port);
+  const base = (config.media.cdnBaseUrl ?? endpoints.cognitoEndpoint).replace(/\/+$/, '');
+  const services = createServices({ config, tables, clock: systemClock, ids: randomIds, mediaUrl: (key) => `${base}/${key}` });
+  const issuer = endpoints.issuer;
   return {
     config,
     tables,

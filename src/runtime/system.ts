@@ -53,6 +53,8 @@ export interface Foundation {
   /** Whether the tables were handed in (then no SQLite file belongs to this system). */
   externalTables: boolean;
   services: DomainServices;
+  /** Where the services' photo URLs come from; set when the system is assembled. */
+  mediaUrls: { urlFor: ((key: string) => string) | undefined };
   /** Closes the store and releases the data directory's lock; idempotent. */
   release(): Promise<void>;
   /** Releases only the lock (a bounded shutdown that abandoned a step still frees the directory). */
@@ -74,7 +76,10 @@ export async function openFoundation(config: Config, options: FoundationOptions)
     tables = options.tables ?? (await openStore(config, { clock, onThrottle: options.onThrottle }));
     if (options.tables) await tables.ensure(tableDefinitions(config.tables));
     const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
-    const services = createServices({ config, tables, clock, ids });
+    // Photo URLs are built per request from the keys; the base (the CDN, else this server's public
+    // URL) is known once the server listens: assembleSystem points this at the media module.
+    const mediaUrls: Foundation['mediaUrls'] = { urlFor: undefined };
+    const services = createServices({ config, tables, clock, ids, mediaUrl: (key) => (mediaUrls.urlFor ? mediaUrls.urlFor(key) : key) });
     const opened = tables;
     let released = false;
     return {
@@ -87,6 +92,7 @@ export async function openFoundation(config: Config, options: FoundationOptions)
       installation,
       externalTables: options.tables !== undefined,
       services,
+      mediaUrls,
       async release() {
         if (released) return;
         released = true;
@@ -147,6 +153,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
     publicUrl: options.publicUrl,
     onFailure: options.onPhotoFailure,
   });
+  foundation.mediaUrls.urlFor = media.urlFor;
   const release: Array<() => Promise<void>> = [];
   try {
     await media.start();
