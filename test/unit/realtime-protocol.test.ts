@@ -129,6 +129,19 @@ describe('credentials after the handshake: expiry and revocation', () => {
     c.close();
   });
 
+  test('a handshake the store cannot check right now: connection_error without 401 (clients retry), not a refusal', async () => {
+    h.verifier.unavailable = true;
+    try {
+      const c = await h.connect(h.url, { header: h.userHeader('wes') });
+      const frame = await c.init();
+      assert.equal(frame.type, 'connection_error');
+      assert.deepEqual(frame.payload!.errors![0], { errorType: 'ServiceUnavailableException', message: 'The credentials could not be checked right now; retry shortly.' });
+      await c.closed;
+    } finally {
+      h.verifier.unavailable = false;
+    }
+  });
+
   test('the handshake token expires: its subscriptions end with error frames and the connection closes (401)', async () => {
     const exp = Math.ceil(Date.now() / 1000) + 1;
     const header = { host: h.host, Authorization: fakeToken({ sub: 'ursula', claims: { exp } }) };

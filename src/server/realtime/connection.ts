@@ -151,6 +151,10 @@ export class RealtimeConnection {
       outcome = { ok: false, message: 'You are not authorized to make this call.' };
     }
     if (this.state !== 'authenticating') return;
+    // Credentials that could not be checked (store down) are not refused: no 401, so clients retry.
+    if (!outcome.ok && outcome.unavailable) {
+      return this.fail(frames.connectionError([{ errorType: 'ServiceUnavailableException', message: outcome.message }]));
+    }
     if (!outcome.ok) return this.fail(frames.unauthorizedConnection(outcome.message));
     this.handshake = new Credential(this.handshakeHeaders ?? {}, outcome.caller);
     this.state = 'ready';
