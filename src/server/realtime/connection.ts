@@ -37,6 +37,8 @@ export class RealtimeConnection {
   lastKa = 0;
   /** The handshake's credentials, once connection_init succeeded. */
   private handshake: Credential | undefined;
+  /** Earliest expiry among the credentials in use (Infinity: none expires). */
+  private nextExpiry = Infinity;
   private readonly subscriptions = new Map<string, { subscription: Subscription; credential: Credential }>();
   /** Starts being authorized/validated: ids reserved, and whether a stop arrived meanwhile. */
   private readonly pending = new Map<string, { stopped: boolean }>();
@@ -157,6 +159,7 @@ export class RealtimeConnection {
     }
     if (!outcome.ok) return this.fail(frames.unauthorizedConnection(outcome.message));
     this.handshake = new Credential(this.handshakeHeaders ?? {}, outcome.caller);
+    this.holds(this.handshake);
     this.state = 'ready';
     this.send(frames.connectionAck(this.ctx.limits.connectionTimeoutMs));
     // AppSync sends the first keep-alive right away; Amplify starts its timer on it.
@@ -239,6 +242,7 @@ export class RealtimeConnection {
       return;
     }
     this.subscriptions.set(id, { subscription: result.subscription, credential });
+    this.holds(credential);
     if (caller.mode === 'AMAZON_COGNITO_USER_POOLS') this.markPresent(caller.principal.sub);
     this.send(frames.startAck(idJson));
   }
@@ -262,12 +266,21 @@ export class RealtimeConnection {
     return undefined;
   }
 
-  /** Ends whatever rests on credentials that expired by `now` (the server's timer calls this). */
+  /** Ends whatever rests on credentials that expired by `now` (the server's timer calls this every tick: O(1) until one did). */
   checkExpiry(now: number): void {
-    if (this.state !== 'ready') return;
+    if (this.state !== 'ready' || now < this.nextExpiry) return;
+    let next = Infinity;
     for (const credential of this.credentials()) {
-      if (credential.expiresAt !== undefined && credential.expiresAt <= now) this.lapse(credential, LAPSE.expired);
+      if (credential.expiresAt === undefined || credential.lapsed) continue;
+      if (credential.expiresAt <= now) this.lapse(credential, LAPSE.expired);
+      else next = Math.min(next, credential.expiresAt);
     }
+    this.nextExpiry = next;
+  }
+
+  /** Notes a credential now in use, for the expiry check. */
+  private holds(credential: Credential): void {
+    if (credential.expiresAt !== undefined) this.nextExpiry = Math.min(this.nextExpiry, credential.expiresAt);
   }
 
   /** A revocation for `sub` was announced: checks again every credential of that user held here. */
