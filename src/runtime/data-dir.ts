@@ -27,9 +27,10 @@ const octal = (m: number) => `0${m.toString(8)}`;
 
 /**
  * Creates the data dir (0700) if missing; refuses (StartupError, exit code 2) to use one that other
- * users can enter or whose key material they can read, with the one-line fix.
+ * users can enter or whose key material they can read (also `keyFiles` outside it, such as
+ * --tls-key), with the one-line fix.
  */
-export function prepareDataDir(dir: string): void {
+export function prepareDataDir(dir: string, keyFiles: string[] = []): void {
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
@@ -43,6 +44,10 @@ export function prepareDataDir(dir: string): void {
   if (exposed.length > 0) {
     const list = exposed.map((f) => `${f} (${octal(mode(join(dir, f)))})`).join(', ');
     throw new StartupError(`key material in ${dir} is readable by other users: ${list}. ${fix}`);
+  }
+  for (const file of keyFiles) {
+    const m = existsSync(file) ? mode(file) : 0;
+    if (m & 0o077) throw new StartupError(`the private key ${file} is readable by other users (mode ${octal(m)}). fix: chmod 600 '${file}'`);
   }
 }
 

@@ -69,7 +69,7 @@ export async function openFoundation(config: Config, options: FoundationOptions)
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const dataDir = resolve(config.dataDir);
-  prepareDataDir(dataDir);
+  prepareDataDir(dataDir, config.tlsKey ? [resolve(config.tlsKey)] : []);
   const lock = lockDataDir(dataDir);
   let tables: Tables | undefined;
   try {

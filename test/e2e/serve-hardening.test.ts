@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,14 @@ describe('file modes', () => {
 
     // The fix as printed.
     execFileSync('chmod', ['-R', 'go-rwx', dataDir]);
+
+    // A TLS key given by path is key material too.
+    const key = join(root, 'key.pem');
+    copyFileSync(join(dataDir, 'tls', 'key.pem'), key);
+    chmodSync(key, 0o644);
+    const tlsKey = await runCli(['serve', '--port', '0', '--data-dir', dataDir, '--tls-cert', join(dataDir, 'tls', 'cert.pem'), '--tls-key', key]);
+    assert.equal(tlsKey.code, 2, tlsKey.stderr);
+    assert.ok(tlsKey.stderr.includes(`the private key ${key} is readable by other users (mode 0644). fix: chmod 600 '${key}'`), tlsKey.stderr);
     const fixed = spawnServe(['--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
     try {
       await fixed.ready;
