@@ -5,7 +5,8 @@
  * adds HTTP and WebSocket on top; nothing else here knows about them.
  *
  * Two steps, because the user pool's issuer and the media URLs name the port the server got:
- * `openFoundation` (store and installation) before listening, `assembleSystem` after.
+ * `openFoundation` (data directory checked and locked, store, installation) before listening,
+ * `assembleSystem` after.
  */
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
