@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { StartupError } from '../runtime/store.ts';
+import { restrictFileModes } from '../runtime/data-dir.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerUsers } from './commands/users.ts';
@@ -16,6 +17,8 @@ import { registerCost } from './commands/cost.ts';
 
 /** Usage and configuration errors exit with 2; other failures with 1. */
 export async function main(argv: string[]): Promise<number> {
+  // Whatever a command creates (SQLite files, media, TLS keys, server.json) is the owner's only.
+  restrictFileModes();
   const program = new Command('biilive')
     .description('BiiLive backend: AppSync- and Cognito-compatible server (embedded SQLite, or DynamoDB/S3/Redis)')
     .exitOverride()

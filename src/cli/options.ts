@@ -23,7 +23,9 @@ export function withConfigOptions(cmd: Command): Command {
     .addOption(new Option('--tls', 'serve HTTPS/WSS (Amplify subscriptions need wss://); self-signed certificate kept in the data dir'))
     .option('--tls-cert <file>', 'PEM certificate (chain) to serve instead of the self-signed one (implies --tls)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .addOption(new Option('--production', 'production mode: introspection off'))
+    .option('--code-sender <sender>', 'how codes reach users: none (development outbox) | smtp | ses')
+    .option('--metrics-port <port>', 'serve /metrics on this port instead of the main one')
+    .addOption(new Option('--production', 'production mode: needs a code sender; no --auto-confirm, introspection or outbox (README "Production mode")'))
     .addOption(new Option('--auto-confirm', 'confirm sign-ups at once (development)'));
 }
 
@@ -48,6 +50,8 @@ interface RawOptions {
   tls?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  codeSender?: string;
+  metricsPort?: string;
 }
 
 /** defaults < file < environment < flags. Throws ConfigError listing every bad key. */
@@ -72,6 +76,8 @@ export function configFrom(opts: RawOptions): Config {
       tls: opts.tls,
       tlsCert: opts.tlsCert,
       tlsKey: opts.tlsKey,
+      codes: { sender: opts.codeSender },
+      metrics: { port: opts.metricsPort },
     },
   });
 }

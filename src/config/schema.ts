@@ -37,10 +37,18 @@ export const configSchema = z
     publicUrl: z.string().url().optional(),
     /** Token issuer; default `<publicUrl>/<userPoolId>` (cognito-local style, so JWKS discovery works). */
     issuer: z.string().url().optional(),
-    /** Production mode: introspection off, stricter defaults. */
+    /**
+     * Production mode (README "Production mode"): refuses autoConfirm, requires a code sender,
+     * introspection off, /metrics only on metrics.port or behind metrics.token, no code outbox.
+     */
     production: bool.default(false),
     /** Development: confirm sign-ups immediately. */
     autoConfirm: bool.default(false),
+    /**
+     * Longest a shutdown (SIGTERM, SIGINT) may take, whatever the state of the dependencies: steps
+     * still running then are abandoned and the process exits.
+     */
+    shutdownTimeoutMs: int(100, 600_000).default(10_000),
     /** pino level of the JSON logs on stderr. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Tables backend: sqlite (embedded, one file in dataDir) or dynamodb (any DynamoDB API). */
@@ -147,6 +155,37 @@ export const configSchema = z
         maxSkewSeconds: int(60, 3600).default(900),
       })
       .prefault({}),
+    /** Delivery of sign-up, password-reset and verification codes (e-mail). */
+    codes: z
+      .object({
+        /**
+         * none: development only, codes wait in the outbox (`biilive users codes`); smtp: any SMTP
+         * server (nodemailer); ses: Amazon SES (API v2, the AWS SDK's credential chain).
+         */
+        sender: z.enum(['none', 'smtp', 'ses']).default('none'),
+        /** From address of the code e-mails; required with smtp and ses. */
+        from: z.email('must be an e-mail address').optional(),
+        /** SMTP server: smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://... (TLS). */
+        smtpUrl: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+        /** Longest one delivery may take (connect, greeting, send), ms; past it the action fails with CodeDeliveryFailureException. */
+        timeoutMs: int(500, 120_000).default(10_000),
+        /** SES region; default `region`. */
+        sesRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region').optional(),
+        /** SES endpoint override; default AWS (or AWS_ENDPOINT_URL_SESV2). */
+        sesEndpoint: z.string().url().optional(),
+        /** Subject line of the code e-mails. */
+        subject: z.string().min(1).max(200).default('Your BiiLive verification code'),
+      })
+      .prefault({}),
+    /** Prometheus metrics (/metrics). */
+    metrics: z
+      .object({
+        /** Serve /metrics on this port (on `host`) instead of the main one; 0 = any free port. */
+        port: int(0, 65535).optional(),
+        /** When set, /metrics requires `Authorization: Bearer <token>` (at least 16 characters). */
+        token: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+      })
+      .prefault({}),
     tokens: z
       .object({
         /** Access token lifetime (Cognito default 60, range 5..1440). */
@@ -177,6 +216,8 @@ export const configSchema = z
       .object({
         /** Largest single award (awards are positive integers; points are never deducted). */
         maxAward: int(1, 1_000_000_000).default(10_000),
+        /** Most puntos a user can hold; awards past it are refused. GraphQL's Int is 32-bit: at most 2^31-1. */
+        maxPuntos: int(1, 2_147_483_647).default(2_147_483_647),
         /**
          * Level thresholds: nivel n is reached at levels[n-1] puntos. Starts at 0, strictly increasing.
          * In the environment: comma-separated (BIILIVE_POINTS_LEVELS=0,100,500).
@@ -356,6 +397,18 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.codes.sender !== 'none' && c.codes.from === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['codes', 'from'], message: `required with codes.sender ${c.codes.sender}` });
+    }
+    if (c.codes.sender === 'smtp' && c.codes.smtpUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['codes', 'smtpUrl'], message: 'required with codes.sender smtp' });
+    }
+    if (c.production) {
+      if (c.autoConfirm) ctx.addIssue({ code: 'custom', path: ['autoConfirm'], message: 'not allowed in production: users confirm with a delivered code' });
+      if (c.codes.sender === 'none') {
+        ctx.addIssue({ code: 'custom', path: ['codes', 'sender'], message: 'production needs a code sender: smtp or ses (there is no outbox in production)' });
+      }
+    }
     if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
       ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
     }

@@ -140,8 +140,8 @@ export function tableDefinitions(names: TableNames): TableDefinition[] {
       // PK userId (the owner), SK photoId = the upload's {timestamp} (epoch ms, 13 digits), so a
       // user's photos sort by time; listPhotos reads newest first. Attributes: key
       // (fotos/{userId}/full_{timestamp}.jpg), thumbnailKey (fotos/{userId}/thumbnail_{timestamp}.jpg),
-      // width, height, bytes, createdAt (ISO). Profile photos have no records: their URLs are on the
-      // user item (profilePhotoUrl, profileThumbnailUrl, and profilePhotoTs to order updates).
+      // width, height, bytes, createdAt (ISO). Profile photos have no records: their keys are on the
+      // user item (profilePhotoKey, profileThumbnailKey, profilePhotoTs to order updates; the URLs only with a fixed CDN base).
       id: 'photos',
       name: names.photos,
       partitionKey: { name: 'userId', type: 'S' },

@@ -216,3 +216,12 @@ export class TransactionCanceledError extends Error {
 export class TableValidationError extends Error {
   override readonly name = 'TableValidationError';
 }
+
+/**
+ * The store could not be reached or kept failing (network, 5xx, throttling) after the adapter's
+ * own retries. Nothing is known to have been written; the caller may retry later. Edges answer it
+ * as a typed "service unavailable", never as a hang or a bare 500.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

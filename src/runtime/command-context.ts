@@ -10,6 +10,7 @@ import { endpointsFor, readRuntimeFile } from './endpoints.ts';
 import { createServices, type DomainServices } from './services.ts';
 import { resolve } from 'node:path';
 import { silentLogger, type Logger } from '../ports/logger.ts';
+import { outboxOnly } from '../ports/code-sender.ts';
 
 /** The services a maintenance command needs, on the configured store, without the HTTP server. */
 export interface CommandContext {
@@ -26,9 +27,11 @@ export interface CommandContext {
 export async function openContext(config: Config, log: Logger = silentLogger): Promise<CommandContext> {
   const tables = await openStore(config, { clock: systemClock });
   const installation = await loadInstallation(tables, config.tables.system, randomIds, config.region, config);
-  const services = createServices({ config, tables, clock: systemClock, ids: randomIds });
   const live = readRuntimeFile(resolve(config.dataDir));
-  const issuer = live?.issuer ?? endpointsFor(config, installation, config.port).issuer;
+  const endpoints = live ?? endpointsFor(config, installation, config.port);
+  const base = (config.media.cdnBaseUrl ?? endpoints.cognitoEndpoint).replace(/\/+$/, '');
+  const services = createServices({ config, tables, clock: systemClock, ids: randomIds, mediaUrl: (key) => `${base}/${key}` });
+  const issuer = endpoints.issuer;
   return {
     config,
     tables,
@@ -46,7 +49,8 @@ export async function openContext(config: Config, log: Logger = silentLogger): P
         issuer,
         config,
         postConfirmation: (user) => services.users.createProfile(user),
-        codeSink: () => {},
+        // Maintenance commands deliver no codes.
+        codeSender: outboxOnly,
       }),
     close: () => tables.close(),
   };

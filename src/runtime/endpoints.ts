@@ -1,7 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Installation } from '../domain/installation.ts';
+import { writePrivateFile } from './private-files.ts';
 import { tlsCertPath, tlsEnabled } from './tls.ts';
 
 /** What a client needs to reach this server: printed by `serve`, `info --json`, `info --amplify`. */
@@ -99,25 +100,35 @@ export function amplifyConfig(e: Endpoints) {
   };
 }
 
-/** Lets `biilive info --data-dir` find the server running on a data dir. */
-export function writeRuntimeFile(dataDir: string, endpoints: Endpoints): void {
-  writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify({ pid: process.pid, endpoints }, null, 2));
+/** What a running server says about itself in `<dataDir>/server.json` (0600: it holds the API key). */
+export interface RuntimeInfo {
+  pid: number;
+  port?: number;
+  endpoints?: Endpoints;
+}
+
+/** Lets `biilive info --data-dir` find the server running on a data dir. Only the lock holder writes it. */
+export function writeRuntimeFile(dataDir: string, endpoints: Endpoints, port: number): void {
+  const info: RuntimeInfo = { pid: process.pid, port, endpoints };
+  writePrivateFile(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2));
 }
 
 export function removeRuntimeFile(dataDir: string): void {
   rmSync(join(dataDir, RUNTIME_FILE), { force: true });
 }
 
-/** Endpoints of the live server on this data dir, or undefined if none runs there. */
-export function readRuntimeFile(dataDir: string): Endpoints | undefined {
+/** The live server's runtime file on this data dir, or undefined if none runs there. */
+export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
   try {
-    const { pid, endpoints } = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as {
-      pid: number;
-      endpoints: Endpoints;
-    };
-    process.kill(pid, 0);
-    return endpoints;
+    const info = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeInfo;
+    process.kill(info.pid, 0);
+    return info;
   } catch {
     return undefined;
   }
+}
+
+/** Endpoints of the live server on this data dir, or undefined if none runs there. */
+export function readRuntimeFile(dataDir: string): Endpoints | undefined {
+  return readRuntimeInfo(dataDir)?.endpoints;
 }

@@ -18,7 +18,8 @@ export function createPhotoFunction(system: LambdaSystem): ProcessProfilePhoto {
     tableNames: config.tables,
     clock,
     settings: m,
-    urlFor,
+    // On AWS the CDN base is fixed (CloudFront): the URLs are stored too, for AppSync's direct resolvers.
+    storedUrlFor: urlFor,
     log: log.child({ function: PROCESS_PROFILE_PHOTO }),
     onFailure: (reason, key) => log.warn({ reason, key }, 'photo refused'),
   });

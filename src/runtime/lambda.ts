@@ -75,7 +75,7 @@ export function createLambdaSystem(overrides: LambdaSystemOverrides = {}): Lambd
     if (!cdnBase) throw new Error('BIILIVE_MEDIA_CDN_BASE_URL is not set (the CloudFront domain)');
     return `${cdnBase}/${key}`;
   };
-  const services = createServices({ config, tables, clock, ids });
+  const services = createServices({ config, tables, clock, ids, mediaUrl: urlFor });
   // A deleted photo must leave CloudFront too: its paths are cached for a year.
   const distributionId = m.cloudfrontDistributionId;
   const invalidations = distributionId ? { create: (paths: string[]) => createInvalidation({ distributionId, paths }) } : undefined;

@@ -97,7 +97,8 @@ export async function createMediaModule(options: MediaModuleOptions): Promise<Me
     tableNames: config.tables,
     clock,
     settings: m,
-    urlFor,
+    // Only a configured CDN base is fixed enough to store; the server's own URL may change.
+    storedUrlFor: m.cdnBaseUrl ? urlFor : undefined,
     log: mediaLog.child({ function: 'ProcessProfilePhoto' }),
     onFailure: options.onFailure ? (reason) => options.onFailure!(reason) : undefined,
   });

@@ -25,15 +25,17 @@ export interface ServicesDeps {
   tables: Tables;
   clock: Clock;
   ids: Ids;
+  /** Absolute URL of a media key (the CDN base of this deployment), for the photo URLs of profiles. */
+  mediaUrl?: (key: string) => string;
 }
 
 /** Cheap: services hold no connections of their own (the store does). */
-export function createServices({ config, tables, clock, ids }: ServicesDeps): DomainServices {
+export function createServices({ config, tables, clock, ids, mediaUrl }: ServicesDeps): DomainServices {
   const tableNames = config.tables;
   return {
-    users: new UsersService({ tables, tableNames, clock, limits: config.limits }),
-    social: new SocialService({ tables, tableNames, clock, limits: config.limits }),
-    chat: new ChatService({ tables, tableNames, clock, ids, limits: config.limits }),
+    users: new UsersService({ tables, tableNames, clock, limits: config.limits, mediaUrl }),
+    social: new SocialService({ tables, tableNames, clock, limits: config.limits, mediaUrl }),
+    chat: new ChatService({ tables, tableNames, clock, ids, limits: config.limits, mediaUrl }),
     points: new PointsService({ tables, tableNames, clock, points: config.points }),
     rankings: new RankingsService({ tables, tableNames, limits: config.limits }),
   };

@@ -7,6 +7,7 @@ import type { TableDefinition, Tables } from '../ports/tables.ts';
 import { tableDefinitions } from '../domain/tables.ts';
 import { openSqliteTables } from '../adapters/sqlite/sqlite-tables.ts';
 import { createDynamoTables, type DynamoTables } from '../adapters/dynamodb/dynamodb-tables.ts';
+import { createPrivateFile } from './private-files.ts';
 
 /** The store could not be used as configured (missing table, unreachable endpoint, bad credentials). */
 export class StartupError extends Error {
@@ -56,7 +57,9 @@ export async function openStore(config: Config, options: OpenStoreOptions): Prom
   const definitions = tableDefinitions(config.tables);
   if (config.store === 'sqlite') {
     const dataDir = resolve(config.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // 0600 from the start; SQLite gives the -wal and -shm files the database file's mode.
+    createPrivateFile(join(dataDir, 'biilive.sqlite'));
     const tables = openSqliteTables({
       path: join(dataDir, 'biilive.sqlite'),
       synchronous: config.sqlite.synchronous,

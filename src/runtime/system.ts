@@ -5,15 +5,16 @@
  * adds HTTP and WebSocket on top; nothing else here knows about them.
  *
  * Two steps, because the user pool's issuer and the media URLs name the port the server got:
- * `openFoundation` (store and installation) before listening, `assembleSystem` after.
+ * `openFoundation` (data directory checked and locked, store, installation) before listening,
+ * `assembleSystem` after.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openBus } from '../adapters/bus/index.ts';
+import { openCodeSender } from '../adapters/codes/index.ts';
+import type { CodeSender } from '../ports/code-sender.ts';
 import type { TokenVerifier } from '../domain/identity/contracts.ts';
 import type { Identity } from '../domain/identity/create-identity.ts';
-import type { CodeSink } from '../domain/identity/context.ts';
 import { loadInstallation, type Installation } from '../domain/installation.ts';
 import { PresenceService, type PresenceChange } from '../domain/presence/presence-service.ts';
 import { tableDefinitions } from '../domain/tables.ts';
@@ -31,6 +32,8 @@ import { MetricHistory } from './metric-history.ts';
 import { SystemMetrics } from './metrics.ts';
 import { RankingsUnavailableError, startRankingsSchedule, type EmbeddedRankings } from './rankings-schedule.ts';
 import { createServices, type DomainServices } from './services.ts';
+import { lockDataDir, prepareDataDir } from './data-dir.ts';
+import { createRevocations, type Revocations } from './revocations.ts';
 import { openStore } from './store.ts';
 import { createUserPool } from './user-pool.ts';
 import { createIdentityPool } from './identity-pool.ts';
@@ -54,6 +57,8 @@ export interface Foundation {
   ids: Ids;
   tables: Tables;
   installation: Installation;
+  /** The data directory, checked and locked for this server. */
+  dataDir: string;
   /** Whether the tables were handed in (then no SQLite file belongs to this system). */
   externalTables: boolean;
   services: DomainServices;
@@ -61,23 +66,70 @@ export interface Foundation {
   metrics: SystemMetrics;
   /** When this process opened the system. */
   startedAt: Date;
+  /** Where the services' photo URLs come from; set when the system is assembled. */
+  mediaUrls: { urlFor: ((key: string) => string) | undefined };
+  /** Closes the store and releases the data directory's lock; idempotent. */
+  release(): Promise<void>;
+  /** Releases only the lock (a bounded shutdown that abandoned a step still frees the directory). */
+  releaseLock(): void;
 }
 
+/**
+ * Checks and locks the data directory (private to this user, one server at a time: else a
+ * StartupError), then opens the store and loads the installation.
+ */
 export async function openFoundation(config: Config, options: FoundationOptions): Promise<Foundation> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  mkdirSync(resolve(config.dataDir), { recursive: true });
+  const dataDir = resolve(config.dataDir);
+  prepareDataDir(dataDir, config.tlsKey ? [resolve(config.tlsKey)] : []);
+  const lock = lockDataDir(dataDir);
   const metrics = options.metrics ?? new SystemMetrics({ defaults: false });
   const onThrottle = (operation: string, table?: string) => {
     if (table) metrics.m.storeThrottles.inc({ table, operation });
   };
-  const raw = options.tables ?? (await openStore(config, { clock, onThrottle }));
-  if (options.tables) await raw.ensure(tableDefinitions(config.tables));
-  metrics.initTables(tableDefinitions(config.tables).map((d) => d.name));
-  const tables = meterTables(raw, metrics);
-  const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
-  const services = createServices({ config, tables, clock, ids });
-  return { config, log: options.log, clock, ids, tables, installation, externalTables: options.tables !== undefined, services, metrics, startedAt: new Date() };
+  let raw: Tables | undefined;
+  try {
+    raw = options.tables ?? (await openStore(config, { clock, onThrottle }));
+    if (options.tables) await raw.ensure(tableDefinitions(config.tables));
+    metrics.initTables(tableDefinitions(config.tables).map((d) => d.name));
+    const tables = meterTables(raw, metrics);
+    const installation = await loadInstallation(tables, config.tables.system, ids, config.region, config);
+    // Photo URLs are built per request from the keys; the base (the CDN, else this server's public
+    // URL) is known once the server listens: assembleSystem points this at the media module.
+    const mediaUrls: Foundation['mediaUrls'] = { urlFor: undefined };
+    const services = createServices({ config, tables, clock, ids, mediaUrl: (key) => (mediaUrls.urlFor ? mediaUrls.urlFor(key) : key) });
+    const opened = raw;
+    let released = false;
+    return {
+      config,
+      log: options.log,
+      clock,
+      ids,
+      dataDir,
+      tables,
+      installation,
+      externalTables: options.tables !== undefined,
+      services,
+      metrics,
+      startedAt: new Date(),
+      mediaUrls,
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await opened.close();
+        } finally {
+          lock.release();
+        }
+      },
+      releaseLock: () => lock.release(),
+    };
+  } catch (err) {
+    await raw?.close().catch(() => {});
+    lock.release();
+    throw err;
+  }
 }
 
 export interface AssembleOptions {
@@ -85,8 +137,8 @@ export interface AssembleOptions {
   issuer: string;
   /** The server's public base URL: presigned upload URLs and the default CDN base. */
   publicUrl: () => string;
-  /** Receives confirmation codes (default: logged). */
-  codeSink?: CodeSink;
+  /** Delivers codes instead of the configured sender (`codes.sender`); tests capture codes with it. */
+  codeSender?: CodeSender;
   /** Presence transitions (the realtime broker publishes them). */
   onPresenceChange: (change: PresenceChange) => void;
 }
@@ -101,6 +153,8 @@ export interface System extends Foundation {
   /** The Cognito identity pool: credentials for the S3-compatible media endpoint. */
   identityPool: IdentityPool;
   bus: Bus;
+  /** Token revocations (GlobalSignOut, RevokeToken, DeleteUser) from every replica. */
+  revocations: Revocations;
   presence: PresenceService;
   /** Unique per process start (presence leases, realtime event origin). */
   replicaId: string;
@@ -114,7 +168,7 @@ export interface System extends Foundation {
   mediaActivity: MediaActivity;
   /** Starts presence, the counters consumer, the rankings schedule, alarm evaluation and graph sampling. */
   startFunctions(): Promise<void>;
-  /** Stops the functions, presence, the bus, media and the store, in that order. */
+  /** Stops the functions, presence, the bus, the code sender, media and the store, then frees the data dir. */
   close(): Promise<void>;
 }
 
@@ -134,10 +188,17 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       mediaActivity.record(run);
     },
   });
+  foundation.mediaUrls.urlFor = media.urlFor;
   const release: Array<() => Promise<void>> = [];
   try {
     await media.start();
     release.push(() => media.close());
+    const codeSender = options.codeSender ?? openCodeSender(config);
+    release.push(() => codeSender.close());
+    const replicaId = ids.uuid();
+    const bus = await openBus(config, log.child({ component: 'bus' }));
+    release.push(() => bus.close());
+    const revocations = createRevocations(bus, replicaId, log.child({ component: 'revocations' }));
     const { identity, verifier } = await createUserPool({
       config,
       tables,
@@ -148,13 +209,11 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       issuer: options.issuer,
       services,
       media: media.service,
-      codeSink: options.codeSink,
+      codeSender,
+      onRevoked: (sub) => revocations.publish(sub),
       metrics,
     });
     const identityPool = await createIdentityPool({ config, tables, ids, clock, installation, verifier, publicUrl: options.publicUrl() });
-    const replicaId = ids.uuid();
-    const bus = await openBus(config, log.child({ component: 'bus' }));
-    release.push(() => bus.close());
     const presence = new PresenceService({
       tables,
       tableNames: config.tables,
@@ -194,6 +253,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
       verifier,
       identityPool,
       bus,
+      revocations,
       presence,
       replicaId,
       rankings: {
@@ -216,7 +276,7 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
         rankings = startRankingsSchedule({
           config,
           log: log.child({ component: 'rankings' }),
-          sqliteFile: foundation.externalTables ? undefined : join(resolve(config.dataDir), 'biilive.sqlite'),
+          sqliteFile: foundation.externalTables ? undefined : join(foundation.dataDir, 'biilive.sqlite'),
           metrics,
         });
         await alarms.start();
@@ -231,14 +291,15 @@ export async function assembleSystem(foundation: Foundation, options: AssembleOp
           await rankings?.close();
         }
         await bus.close();
+        await codeSender.close();
         await media.close();
-        await tables.close();
+        await foundation.release();
       },
     };
   } catch (err) {
     // A start-up check failed part-way (missing bucket, unreachable Redis): release what was opened.
     for (const r of release.reverse()) await r().catch(() => {});
-    await tables.close().catch(() => {});
+    await foundation.release().catch(() => {});
     throw err;
   }
 }

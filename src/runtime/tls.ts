@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
+import { writePrivateFile } from './private-files.ts';
 
 /**
  * TLS for `serve --tls`: Amplify JS v6 always dials `wss://` for subscriptions, so the embedded
@@ -73,10 +74,9 @@ export async function loadTls(config: TlsConfig): Promise<TlsMaterial | undefine
       { name: 'subjectAltName', altNames: subjectNames(config).map((n) => (isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })) },
     ],
   });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(keyPath, pems.private, { mode: 0o600 });
-  chmodSync(keyPath, 0o600);
-  writeFileSync(certPath, pems.cert);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writePrivateFile(keyPath, pems.private);
+  writePrivateFile(certPath, pems.cert);
   return describe(pems.cert, pems.private, certPath, true, true);
 }
 

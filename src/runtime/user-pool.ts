@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { createExternalVerifier } from '../adapters/identity/external-verifier.ts';
 import type { TokenVerifier } from '../domain/identity/contracts.ts';
-import type { CodeSink } from '../domain/identity/context.ts';
+import type { CodeSender } from '../ports/code-sender.ts';
 import { createIdentity, type Identity } from '../domain/identity/create-identity.ts';
 import { withProfileOnFirstUse } from '../domain/identity/profile-on-first-use.ts';
 import type { Installation } from '../domain/installation.ts';
@@ -36,7 +36,9 @@ export async function createUserPool(o: {
   issuer: string;
   services: DomainServices;
   media: MediaService;
-  codeSink?: CodeSink;
+  codeSender: CodeSender;
+  /** Told a user's sub once their tokens stop being honoured (revocation on open sockets, every replica). */
+  onRevoked: (sub: string) => void;
   /** Counts the post-confirmation step as a function (invocations, errors, duration). */
   metrics?: Pick<SystemMetrics, 'invocation'>;
 }): Promise<UserPool> {
@@ -71,7 +73,8 @@ export async function createUserPool(o: {
       await o.media.deleteAllOf(sub);
       await services.users.deleteProfile(sub);
     },
-    codeSink: o.codeSink ?? ((d) => log.info({ username: d.username, purpose: d.purpose, code: d.code }, 'confirmation code (embedded delivery)')),
+    codeSender: o.codeSender,
+    onRevoked: o.onRevoked,
   });
   return { identity, verifier: identity };
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../ports/logger.ts';
 import { BodyTooLargeError, readBody, sendJson, type BodyHandler } from './http.ts';
@@ -18,7 +19,8 @@ export interface ServerDeps {
   graphql: BodyHandler;
   /** `/{userPoolId}/.well-known/{jwks.json|openid-configuration}`; undefined = not found. */
   wellKnown: (poolId: string, document: string) => Promise<object | undefined>;
-  isReady: () => boolean;
+  /** GET /metrics on this port: 'open', behind a bearer token, or not served ('off'). */
+  metricsAccess: { kind: 'open' } | { kind: 'token'; token: string } | { kind: 'off' };
   /** Media paths (CDN behaviours, presigned PUT/GET): resolves false when the path is not media's. */
   media?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Operator routes (/alarms, /console): resolves the route name, or undefined when the path is not theirs. */
@@ -33,7 +35,28 @@ const CORS = {
 /** Response headers browsers may read (S3 clients need ETag for multipart, and the request ids). */
 const EXPOSED = 'etag, x-amz-request-id, x-amz-checksum-crc32, x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage';
 
-/** Builds the one HTTP handler; only the CLI (or a test) listens. */
+/**
+ * Prometheus text, or 401 without the bearer token when one is required (compared in constant
+ * time). Also the whole of the separate metrics port's handler.
+ */
+export async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: ServerMetrics, token?: string): Promise<void> {
+  if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+    sendJson(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer realm="metrics"' });
+    return;
+  }
+  const body = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  res.end(body);
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = createHash('sha256').update(m[1]).digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
+}
+
+/** Builds the one HTTP handler; only the CLI (or a test) listens. /healthz and /readyz are the Gate's. */
 export function createServer(deps: ServerDeps): RequestListener {
   const { log, metrics } = deps;
 
@@ -85,15 +108,8 @@ export function createServer(deps: ServerDeps): RequestListener {
       );
       return name;
     }
-    if (method === 'GET' && path === '/healthz') {
-      const ready = deps.isReady();
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
-      return 'healthz';
-    }
-    if (method === 'GET' && path === '/metrics') {
-      const body = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(body);
+    if (method === 'GET' && path === '/metrics' && deps.metricsAccess.kind !== 'off') {
+      await serveMetrics(req, res, metrics, deps.metricsAccess.kind === 'token' ? deps.metricsAccess.token : undefined);
       return 'metrics';
     }
     if (deps.ops) {

@@ -20,6 +20,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jos
 import { createIdentity, type Identity } from '../../src/domain/identity/create-identity.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import { outboxOnly } from '../../src/ports/code-sender.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -69,7 +70,7 @@ describe('Cognito user pool over the wire (AWS SDK v3)', () => {
       issuer: s.app.endpoints.issuer,
       config: s.app.config,
       postConfirmation: async () => {},
-      codeSink: () => {},
+      codeSender: outboxOnly,
     });
   });
   after(async () => {
@@ -261,6 +262,26 @@ describe('Cognito user pool over the wire (AWS SDK v3)', () => {
     assert.equal(a.text, b.text);
     assert.deepEqual(a.json, { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
     for (const h of ['content-type', 'x-amzn-errortype', 'x-amzn-errormessage']) assert.equal(a.headers.get(h), b.headers.get(h), h);
+  });
+
+  test('ConfirmForgotPassword answers an unknown username exactly as a known one, before and after ForgotPassword', async () => {
+    await signUpAndConfirm(s, 'cfp-known', PASSWORD, { email: 'cfp-known@example.com' });
+    const confirm = (u: string, code: string) => raw('ConfirmForgotPassword', { ClientId: s.clientId, Username: u, ConfirmationCode: code, Password: NEW_PASSWORD });
+    const same = async (code: string) => {
+      const [a, b] = [await confirm('cfp-known', code), await confirm('cfp-nobody', code)];
+      assert.equal(a.status, b.status);
+      assert.equal(a.text, b.text);
+      for (const h of ['content-type', 'x-amzn-errortype', 'x-amzn-errormessage']) assert.equal(a.headers.get(h), b.headers.get(h), h);
+      return a.json;
+    };
+    // No code requested: expired for both.
+    assert.deepEqual(await same('123456'), { __type: 'ExpiredCodeException', message: 'Invalid code provided, please request a code again.' });
+    for (const u of ['cfp-known', 'cfp-nobody']) await s.cognito.send(new ForgotPasswordCommand({ ClientId: s.clientId, Username: u }));
+    const real = s.codeFor('cfp-known', 'forgot_password');
+    const wrong = real === '000000' ? '000001' : '000000';
+    // A code requested: mismatch for both, then the same attempt limit.
+    for (let i = 0; i < 5; i++) assert.equal((await same(wrong)).__type, 'CodeMismatchException');
+    assert.deepEqual(await same(wrong), { __type: 'LimitExceededException', message: 'Attempt limit exceeded, please try after some time.' });
   });
 
   test('five wrong passwords lock the account, even for the right password', async () => {

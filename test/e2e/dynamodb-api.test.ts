@@ -120,9 +120,9 @@ describe('the API on the DynamoDB store (DynamoDB Local)', () => {
     assert.equal(installation?.apiKey, s.app.installation.apiKey);
     assert.equal(installation?.userPoolClientId, s.clientId);
     assert.ok(!existsSync(join(s.app.config.dataDir, 'biilive.sqlite')), 'no SQLite file in the data dir');
-    // Only the runtime file, and the media folder of the fs blob store (this server runs `--media fs`;
+    // Only the runtime file, the data dir's lock, and the media folder of the fs blob store (this server runs `--media fs`;
     // replicas use `--media s3`, see replicas.test.ts).
-    assert.deepEqual(readdirSync(s.app.config.dataDir).filter((f) => f !== 'server.json' && f !== 'media'), []);
+    assert.deepEqual(readdirSync(s.app.config.dataDir).filter((f) => f !== 'server.json' && f !== 'serve.lock' && f !== 'media'), []);
 
     const me = (await data(ME, null, 'ana')).me;
     assert.deepEqual(me, { userId: ids.ana, nickname: 'ana', nombreCompleto: 'ana Test', seguidores: 0, siguiendo: 0, puntos: 0, nivel: 1 });

@@ -15,6 +15,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { openSqliteTables } from '../../src/adapters/sqlite/sqlite-tables.ts';
+import { toProfile } from '../../src/domain/users/profile.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { tableDefinitions } from '../../src/domain/tables.ts';
@@ -82,7 +83,8 @@ after(async () => {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-const user = async (userId: string) => (await tables.get('BIILIVEDB-USERS', { userId }, { consistent: true }))!;
+/** The profile as the API reads it: photo URLs built from the stored keys on the current base. */
+const user = async (userId: string) => toProfile((await tables.get('BIILIVEDB-USERS', { userId }, { consistent: true }))!, media.urlFor);
 
 
 /** Whether an EXIF block holds the GPS IFD pointer (tag 0x8825), in either byte order. */

@@ -8,6 +8,7 @@ import { scheduledEvent } from '../../src/functions/calculate-rankings/scheduled
 import { systemClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import { outboxOnly } from '../../src/ports/code-sender.ts';
 import type { Item } from '../../src/ports/tables.ts';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 import { graphqlCaller } from '../support/graphql-client.ts';
@@ -156,7 +157,7 @@ describe('points and rankings over GraphQL', () => {
       issuer: s.app.endpoints.issuer,
       config: s.app.config,
       postConfirmation: async () => {},
-      codeSink: () => {},
+      codeSender: outboxOnly,
     });
     await identity.addUserToGroup('ana', 'admin');
     for (const name of ['ana', 'beto', 'caro', 'dani']) tokens[name] = (await signIn(s, name, PASSWORD)).AccessToken;

@@ -1,14 +1,18 @@
 /**
- * Two replicas of the server (two apps on one SQLite file, different ports) sharing the Redis bus
+ * Two replicas of the server (two apps, each on its own data dir, sharing one SQLite file through
+ * their own connections; different ports) sharing the Redis bus
  * on 127.0.0.1:6379, with a channel prefix of their own: a message sent through replica A reaches a
- * subscriber connected to replica B; presence written by B is seen through A.
+ * subscriber connected to replica B; presence written by B is seen through A; a sign-out on A ends
+ * the socket its token holds on B.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { openSqliteTables } from '../../src/adapters/sqlite/sqlite-tables.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GlobalSignOutCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 import { RawClient } from '../support/realtime-client.ts';
 
@@ -17,7 +21,6 @@ const PASSWORD = 'Corr3ct!horse';
 describe('replicas sharing subscriptions through Redis', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'biilive-replicas-'));
   const shared = {
-    dataDir,
     autoConfirm: true,
     bus: 'redis' as const,
     busPrefix: `biilive-test-${randomBytes(6).toString('hex')}`,
@@ -28,9 +31,16 @@ describe('replicas sharing subscriptions through Redis', () => {
   let b: TestServer;
   const clients: RawClient[] = [];
 
+  // One server per data dir: each replica has its own, and its own connection to the shared file.
+  const replica = (name: string) => {
+    const own = join(dataDir, name);
+    mkdirSync(own, { mode: 0o700 });
+    return startTestServer({ ...shared, dataDir: own, sharedTables: openSqliteTables({ path: join(dataDir, 'shared.sqlite'), synchronous: 'NORMAL' }) });
+  };
+
   before(async () => {
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    a = await replica('a');
+    b = await replica('b');
   });
   after(async () => {
     for (const c of clients) c.ws.terminate();
@@ -85,5 +95,20 @@ describe('replicas sharing subscriptions through Redis', () => {
       assert.ok(Date.now() < deadline + 5000, 'ana never went offline through replica A');
       await new Promise((r) => setTimeout(r, 20));
     }
+  });
+
+  test('GlobalSignOut on A ends, through the bus, the socket its token holds on B', async () => {
+    const cy = await signUpAndConfirm(a, 'cy', PASSWORD, { email: 'cy@example.com' });
+    const token = (await signIn(a, 'cy', PASSWORD)).AccessToken;
+    const c = await RawClient.connect(b.app.endpoints.realtimeUrl, { header: { host: new URL(b.app.endpoints.graphqlUrl).host, Authorization: token } });
+    clients.push(c);
+    assert.equal((await c.init()).type, 'connection_ack');
+    const q = 'subscription($r: ID) { onMessageReceived(receiverId: $r) { message } }';
+    assert.equal((await c.start('m', q, { r: cy })).type, 'start_ack');
+    await a.cognito.send(new GlobalSignOutCommand({ AccessToken: token }));
+    const ended = await c.next((f) => f.id === 'm');
+    assert.deepEqual([ended.type, ended.payload?.errors?.[0]?.errorType], ['error', 'UnauthorizedException']);
+    assert.equal((await c.nextOfType('connection_error')).payload!.errors![0].errorCode, 401);
+    await c.closed;
   });
 });

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GlobalSignOutCommand, RevokeTokenCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 import { RawClient, type Frame } from '../support/realtime-client.ts';
 
@@ -169,5 +170,28 @@ describe('real time on the running server (raw ws client)', () => {
       if (p.isOnline) break;
     }
     assert.equal(seen.at(-1), true);
+  });
+
+  test('GlobalSignOut ends the socket opened with the signed-out token; RevokeToken ends a start authorized by its session', async () => {
+    const fresh = await signIn(s, 'eve', PASSWORD);
+    const c = await RawClient.connect(s.app.endpoints.realtimeUrl, { header: { host, Authorization: fresh.AccessToken } });
+    clients.push(c);
+    assert.equal((await c.init()).type, 'connection_ack');
+    assert.equal((await c.start('inbox', ON_MESSAGE, { r: users.eve.sub })).type, 'start_ack');
+    // A second session of eve authorizes one start on an API-key socket.
+    const other = await signIn(s, 'eve', PASSWORD);
+    const k = await connect('apiKey');
+    assert.equal((await k.start('own', ON_MESSAGE, { r: users.eve.sub }, { host, Authorization: other.IdToken })).type, 'start_ack');
+
+    await s.cognito.send(new RevokeTokenCommand({ ClientId: s.clientId, Token: other.RefreshToken }));
+    const revoked = await k.next((f) => f.id === 'own');
+    assert.deepEqual([revoked.type, revoked.payload?.errors?.[0]?.errorType], ['error', 'UnauthorizedException']);
+    assert.equal(k.ws.readyState, k.ws.OPEN, 'the API-key socket stays');
+
+    await s.cognito.send(new GlobalSignOutCommand({ AccessToken: fresh.AccessToken }));
+    const ended = await c.next((f) => f.id === 'inbox');
+    assert.deepEqual([ended.type, ended.payload?.errors?.[0]?.errorType], ['error', 'UnauthorizedException']);
+    assert.equal((await c.nextOfType('connection_error')).payload!.errors![0].errorCode, 401);
+    await c.closed;
   });
 });

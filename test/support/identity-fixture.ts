@@ -68,7 +68,7 @@ export async function identityFixture(
         }
         confirmed.push(user);
       },
-      codeSink: (d) => codes.push(d),
+      codeSender: { send: async (m) => void codes.push({ username: m.username, code: m.code, purpose: m.purpose, destination: m.destination }), close: async () => {} },
     });
   const identity = await build();
   return {

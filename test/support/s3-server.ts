@@ -7,7 +7,7 @@
  * start-up flag). Known gaps of s3rver (tests state them where they skip): it does not check
  * presigned-URL signatures, signed headers or expiry.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,30 +17,33 @@ export interface S3TestServer {
   endpoint: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
+  /** Stops the server (an outage), keeping its folder and port; `up()` serves them again. */
+  down(): Promise<void>;
+  up(): Promise<void>;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const SCRIPT = `
 const S3rver = require('s3rver');
-const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.argv[1] });
+const server = new S3rver({ port: Number(process.argv[2]) || 0, address: '127.0.0.1', silent: true, directory: process.argv[1] });
 server.run().then(({ port }) => console.log('listening ' + port), (err) => { console.error(err); process.exit(1); });
 process.on('SIGTERM', () => process.exit(0));
 // The parent holds our stdin: when it exits (even killed), so do we.
 process.stdin.on('end', () => process.exit(0)).resume();
 `;
 
-export async function startS3Server(): Promise<S3TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'biilive-s3-'));
+/** One s3rver child on `port` (0: any) over `dir`; resolves with the child and its port. */
+async function launch(dir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
   // A peer, so its Node is pinned (scripts/test-on-node24.mjs passes the one that installed it):
   // on Node 24, s3rver stores a PUT whose client aborted mid-body instead of discarding it.
-  const child = spawn(process.env.S3RVER_NODE ?? process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, dir], {
+  const child = spawn(process.env.S3RVER_NODE ?? process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, dir, String(port)], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`s3rver did not start\n${stderr}`)), 20_000);
     child.stdout!.on('data', (d) => {
@@ -56,19 +59,30 @@ export async function startS3Server(): Promise<S3TestServer> {
       reject(new Error(`s3rver exited with ${code}\n${stderr}`));
     });
   });
+  return { child, port: listening };
+}
+
+const ended = (child: ChildProcess) =>
+  new Promise<void>((ok) => {
+    if (child.exitCode !== null || child.signalCode !== null) return ok();
+    child.once('exit', () => ok());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+  });
+
+export async function startS3Server(): Promise<S3TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'biilive-s3-'));
+  let { child, port } = await launch(dir, 0);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    stop: () =>
-      new Promise<void>((ok) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          ok();
-        };
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      }),
+    stop: async () => {
+      await ended(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    down: () => ended(child),
+    up: async () => {
+      ({ child, port } = await launch(dir, port));
+    },
   };
 }

@@ -23,6 +23,8 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/ports/clock.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import type { CodeSender } from '../../src/ports/code-sender.ts';
+import type { Tables } from '../../src/ports/tables.ts';
 import { startApp, type App } from '../../src/server/app.ts';
 import { initStore } from '../../src/runtime/store.ts';
 import { LOCAL_CREDENTIALS, assertLocalEndpoint } from './dynamodb-local.ts';
@@ -54,10 +56,14 @@ export interface TestServerOptions extends Partial<ConfigInput> {
    * (replicas, restarts).
    */
   dynamodbLocal?: string;
+  /** Capture delivered codes in `codes` (default); false: deliver through `codes.sender` as configured. */
+  captureCodes?: boolean;
+  /** Tables instead of the configured store (the app closes them when it stops). */
+  sharedTables?: Tables;
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
-  const { dynamodbLocal, ...flags } = overrides;
+  const { dynamodbLocal, captureCodes = true, sharedTables, ...flags } = overrides;
   if (dynamodbLocal !== undefined) {
     assertLocalEndpoint(dynamodbLocal);
     flags.store = 'dynamodb';
@@ -75,7 +81,11 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     await initStore(config, { clock: systemClock });
   }
   const codes: CapturedCode[] = [];
-  const app = await startApp(config, { log: silentLogger, codeSink: (d) => codes.push({ ...d }) });
+  const codeSender: CodeSender = {
+    send: async (m) => void codes.push({ username: m.username, code: m.code, purpose: m.purpose, destination: m.destination }),
+    close: async () => {},
+  };
+  const app = await startApp(config, { log: silentLogger, tables: sharedTables, ...(captureCodes ? { codeSender } : {}) });
   const url = app.endpoints.cognitoEndpoint.replace(/\/$/, '');
   if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) {
     await app.close();
@@ -207,6 +217,8 @@ export interface ServeProcess {
   /** Resolves once the server printed its endpoints; rejects if it exits first. */
   ready: Promise<ServeInfo>;
   stderr(): string;
+  /** What it printed on stdout so far (the banner). */
+  stdout(): string;
   /** SIGTERM (clean shutdown), resolves on exit. */
   stop(): Promise<void>;
   /** SIGKILL (a crash), resolves on exit. */
@@ -242,5 +254,5 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = childEnv()):
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     return exited;
   };
-  return { child, ready, stderr: () => err, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return { child, ready, stderr: () => err, stdout: () => out, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

@@ -266,6 +266,19 @@ export function chatSuite(store: Store, sizes: ChatSizes = { burst: 1000, racing
         }
         await assert.rejects(f.chat.listMessages(a, a), code(ErrorCode.BadRequest));
       }));
+
+    test("the chat table's reserved words are not user ids: INBOX and DEDUP never reach the caller's own inbox rows", () =>
+      withFixture(async (f) => {
+        // 'user-…' sorts after 'INBOX', so conversationIdOf(a, 'INBOX') would be a's inbox partition.
+        const [a, b] = await f.users(2);
+        await f.chat.sendMessage(b, a, 'hola');
+        assert.equal(conversationIdOf(a, 'INBOX'), inboxKey(a, 'x').conversationId);
+        for (const reserved of ['INBOX', 'DEDUP']) {
+          await assert.rejects(f.chat.listMessages(a, reserved), code(ErrorCode.BadRequest));
+          await assert.rejects(f.chat.markConversationRead(a, reserved), code(ErrorCode.BadRequest));
+          await assert.rejects(f.chat.sendMessage(a, reserved, 'hi'), code(ErrorCode.BadRequest));
+        }
+      }));
   });
 }
 

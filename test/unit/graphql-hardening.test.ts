@@ -162,7 +162,8 @@ describe('GraphQL hardening: limits come from config', () => {
 describe('GraphQL hardening: production mode', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ config: { production: true } });
+    // Production needs a code sender (config validation); nothing is sent in these tests.
+    h = await startHarness({ config: { production: true, codes: { sender: 'smtp', from: 'no-reply@biilive.test', smtpUrl: 'smtp://127.0.0.1:25' } } });
   });
   after(() => h.close());
 

@@ -100,7 +100,7 @@ describe('lockout (manual clock)', () => {
 describe('one-time codes (manual clock)', () => {
   async function codes(options: { maxAttempts?: number; maxSends?: number } = {}) {
     const { tables, clock } = await setup();
-    const c = new Codes({ tables, table: TABLE, clock, sealKey: randomBytes(32), validityMs: 24 * 3_600_000, ...options });
+    const c = new Codes({ tables, table: TABLE, clock, sealKey: randomBytes(32), outbox: true, validityMs: 24 * 3_600_000, ...options });
     return { c, tables, clock };
   }
   const owner = { username: 'Alice', sub: 'sub-1' };

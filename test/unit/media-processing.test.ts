@@ -39,7 +39,7 @@ function processorWith(images: ImageProcessor = sharpImages) {
     tableNames: config.tables,
     clock,
     settings: config.media,
-    urlFor: (key) => `https://cdn.example.test/${key}`,
+    storedUrlFor: (key: string) => `https://cdn.example.test/${key}`,
     onFailure: (reason) => failures.push(reason),
   });
 }

@@ -183,6 +183,17 @@ describe('award', () => {
     assert.equal(await ledgerSize(), ledger);
   });
 
+  test('puntos stay below 2^31 (GraphQL Int): an award past points.maxPuntos is refused with a clear error', async () => {
+    assert.equal(config.points.maxPuntos, 2 ** 31 - 1);
+    const userId = await newUser({ puntos: 2 ** 31 - 10 });
+    const ledger = await ledgerSize();
+    await rejectsWith(points.award(admin, build.award(userId, { amount: 100 })), ErrorCode.BadRequest, /puntos.*2147483647/);
+    assert.equal((await userOf(userId))?.puntos, 2 ** 31 - 10);
+    assert.equal(await ledgerSize(), ledger);
+    // Up to the cap itself is fine.
+    assert.equal((await points.award(admin, build.award(userId, { amount: 9 }))).puntos, 2 ** 31 - 1);
+  });
+
   test('an award that would overflow the largest safe integer is refused', async () => {
     const userId = await newUser({ puntos: Number.MAX_SAFE_INTEGER - 5 });
     await rejectsWith(points.award(admin, build.award(userId, { amount: 10 })), ErrorCode.BadRequest);

@@ -27,11 +27,12 @@ async function harness(realtime: ConfigInput['realtime'] = {}) {
   const broker = new SubscriptionBroker({ schema, origin: 'test', log: silentLogger });
   attachPublishers(schema, (m, p) => broker.publishMutation(m, p));
   const presence: string[] = [];
+  const verifier = new FakeVerifier();
   const rt: RealtimeServer = createRealtimeServer({
     config,
     broker,
     apiKey: API_KEY,
-    verifier: new FakeVerifier(),
+    verifier,
     presence: { connected: (u) => presence.push(`+${u}`), disconnected: (u) => presence.push(`-${u}`) },
     log: silentLogger,
   });
@@ -58,6 +59,7 @@ async function harness(realtime: ConfigInput['realtime'] = {}) {
     url,
     host,
     presence,
+    verifier,
     rt,
     broker,
     send,
@@ -76,6 +78,83 @@ async function harness(realtime: ConfigInput['realtime'] = {}) {
 const user = (sub: string): Caller => ({
   mode: 'AMAZON_COGNITO_USER_POOLS',
   principal: { sub, username: sub, groups: [], tokenUse: 'access', claims: {} },
+});
+
+describe('credentials after the handshake: expiry and revocation', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  before(async () => (h = await harness()));
+  after(() => h.stop());
+  const unauthorizedError = (f: { type: string; payload?: { errors?: Array<{ errorType?: string | null }> } }) =>
+    f.type === 'error' && f.payload?.errors?.[0]?.errorType === 'UnauthorizedException';
+
+  test('a start re-checks the handshake token: once revoked, that start, the others on it and the connection end', async () => {
+    const c = await h.connect(h.url, { header: h.userHeader('rita') });
+    await c.init();
+    assert.equal((await c.start('s1', MSG, { r: 'rita' })).type, 'start_ack');
+    h.verifier.revoked.add('rita');
+    const refused = await c.start('s2', MSG, { r: 'rita' });
+    assert.ok(unauthorizedError(refused), JSON.stringify(refused));
+    assert.ok(unauthorizedError(await c.next((f) => f.id === 's1')), 's1 ends with an UnauthorizedException error frame');
+    const closing = await c.nextOfType('connection_error');
+    assert.equal(closing.payload!.errors![0].errorCode, 401);
+    await c.closed;
+    // Nothing reaches the revoked user any more.
+    assert.equal(h.rt.stats().connections, 0);
+  });
+
+  test('a revocation (any replica) ends exactly the subscriptions resting on that token; the socket and the rest stay', async () => {
+    const c = await h.connect(h.url, { header: h.apiKeyHeader });
+    await c.init();
+    assert.equal((await c.start('mine', MSG, { r: 'sam' }, h.userHeader('sam'))).type, 'start_ack');
+    assert.equal((await c.start('public', ANY, undefined)).type, 'start_ack');
+    h.verifier.revoked.add('sam');
+    h.rt.revoked('sam');
+    const ended = await c.next((f) => f.id === 'mine');
+    assert.ok(unauthorizedError(ended), JSON.stringify(ended));
+    assert.match(String(ended.payload!.errors![0].message), /revoked/);
+    await h.send(user('tom'), 'sam', 'after revocation');
+    assert.equal(((await c.nextOfType('data', 'public')).payload!.data as { onAnyMessage: { text: string } }).onAnyMessage.text, 'after revocation');
+    assert.equal(c.frames.filter((f) => f.id === 'mine').length, 0, 'nothing more for the ended subscription');
+    // A revocation the store cannot confirm right now (outage) ends nothing: vic still gets data.
+    assert.equal((await c.start('vic', MSG, { r: 'vic' }, h.userHeader('vic'))).type, 'start_ack');
+    h.verifier.unavailable = true;
+    try {
+      h.rt.revoked('vic');
+      await h.send(user('tom'), 'vic', 'still here');
+      assert.equal(((await c.nextOfType('data', 'vic')).payload!.data as { onMessageReceived: { text: string } }).onMessageReceived.text, 'still here');
+    } finally {
+      h.verifier.unavailable = false;
+    }
+    assert.equal(c.frames.filter((f) => f.id === 'vic' && f.type === 'error').length, 0);
+    c.close();
+  });
+
+  test('a handshake the store cannot check right now: connection_error without 401 (clients retry), not a refusal', async () => {
+    h.verifier.unavailable = true;
+    try {
+      const c = await h.connect(h.url, { header: h.userHeader('wes') });
+      const frame = await c.init();
+      assert.equal(frame.type, 'connection_error');
+      assert.deepEqual(frame.payload!.errors![0], { errorType: 'ServiceUnavailableException', message: 'The credentials could not be checked right now; retry shortly.' });
+      await c.closed;
+    } finally {
+      h.verifier.unavailable = false;
+    }
+  });
+
+  test('the handshake token expires: its subscriptions end with error frames and the connection closes (401)', async () => {
+    const exp = Math.ceil(Date.now() / 1000) + 1;
+    const header = { host: h.host, Authorization: fakeToken({ sub: 'ursula', claims: { exp } }) };
+    const c = await h.connect(h.url, { header });
+    await c.init();
+    assert.equal((await c.start('s', MSG, { r: 'ursula' })).type, 'start_ack');
+    // Within a generous bound of the expiry (the server checks every second at most).
+    const ended = await c.next((f) => f.id === 's', 10_000);
+    assert.ok(unauthorizedError(ended), JSON.stringify(ended));
+    assert.match(String(ended.payload!.errors![0].message), /expired/);
+    assert.equal((await c.nextOfType('connection_error', undefined, 5000)).payload!.errors![0].errorCode, 401);
+    await c.closed;
+  });
 });
 
 describe('AppSync real-time protocol', () => {

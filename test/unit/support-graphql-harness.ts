@@ -12,6 +12,7 @@ import { configSchema, type Config, type ConfigInput } from '../../src/config/sc
 import { ManualClock } from '../../src/ports/clock.ts';
 import type { Logger } from '../../src/ports/logger.ts';
 import type { Principal, TokenVerifier } from '../../src/domain/identity/contracts.ts';
+import { AppError } from '../../src/domain/errors.ts';
 import { UsersService } from '../../src/domain/users/users-service.ts';
 import { readBody } from '../../src/server/http.ts';
 import { ServerMetrics } from '../../src/server/metrics.ts';
@@ -30,13 +31,19 @@ export function fakeToken(p: Partial<Principal> & { sub: string }, sig = 'sig'):
 
 export class FakeVerifier implements TokenVerifier {
   readonly revoked = new Set<string>();
+  /** When true, verify fails as a store outage would (not a refusal). */
+  unavailable = false;
   calls = 0;
   async verify(token: string): Promise<Principal> {
     this.calls++;
     const [, payload, sig] = token.split('.');
-    if (sig !== 'sig') throw new Error('bad signature');
+    // The pool's own refusals are AppErrors (Cognito names); any other error means "could not check".
+    if (this.unavailable) throw new Error('store unavailable');
+    if (sig !== 'sig') throw new AppError('NotAuthorizedException', 'Invalid Token');
     const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Principal;
-    if (this.revoked.has(p.sub)) throw new Error('revoked');
+    if (this.revoked.has(p.sub)) throw new AppError('NotAuthorizedException', 'Token has been revoked');
+    const exp = p.claims?.exp;
+    if (typeof exp === 'number' && exp * 1000 <= Date.now()) throw new AppError('NotAuthorizedException', 'Token has expired');
     return p;
   }
 }

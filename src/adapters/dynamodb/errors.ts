@@ -1,6 +1,8 @@
 /** Translates DynamoDB service errors into the Tables port's errors, once, at the adapter edge. */
+import { isThrottle, isTransient } from './retry.ts';
 import {
   ConditionalCheckFailedError,
+  StoreUnavailableError,
   TableValidationError,
   TransactionCanceledError,
   type CancellationReason,
@@ -42,6 +44,11 @@ export function mapError(error: unknown): unknown {
     default:
       if (e.name === 'Error' && e.message && MARSHALL_MESSAGES.test(e.message)) {
         return new TableValidationError(e.message);
+      }
+      // Retries are spent by now (withRetry): an unreachable or failing endpoint is an outage.
+      if (isTransient(error) || isThrottle(error)) {
+        const code = (error as { code?: string }).code;
+        return new StoreUnavailableError(`DynamoDB unavailable: ${e.name ?? 'Error'}${code ? ` ${code}` : ''}: ${e.message ?? ''}`.trim(), { cause: error });
       }
       return error;
   }

@@ -6,10 +6,15 @@ import { configFrom, withConfigOptions } from '../options.ts';
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('user pool administration');
 
-  withConfigOptions(users.command('codes').description('confirmation and reset codes waiting for delivery (embedded delivery)'))
+  withConfigOptions(users.command('codes').description('confirmation and reset codes in the outbox (development only)'))
     .option('--json', 'print as JSON')
     .action(async (opts) => {
       const config = configFrom(opts);
+      if (config.production) {
+        process.stderr.write('biilive: the code outbox is off in production mode: codes are only delivered (codes.sender)\n');
+        process.exitCode = 2;
+        return;
+      }
       const ctx = await openContext(config, createLogger('warn'));
       try {
         const codes = await (await ctx.identity()).pendingCodes();

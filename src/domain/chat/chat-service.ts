@@ -14,7 +14,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { requireUserId } from '../social/keys.ts';
 import { pageSize, withCursor } from '../social/paging.ts';
 import type { TableNames } from '../tables.ts';
-import { toProfile, type UserProfile } from '../users/profile.ts';
+import { toProfile, type MediaUrl, type UserProfile } from '../users/profile.ts';
 import { INBOX_INDEX, conversationIdOf, dedupKey, inboxKey, inboxSortOf, messageKey, messageSortKey } from './keys.ts';
 import {
   toMessage,
@@ -35,6 +35,8 @@ export interface ChatServiceDeps {
   clock: Clock;
   ids: Ids;
   limits: Pick<Config['limits'], 'pageSizeMax' | 'pageSizeDefault' | 'messageMaxLength'>;
+  /** Builds photo URLs from stored keys, per request (the current CDN base); without it, only stored URLs are read. */
+  mediaUrl?: MediaUrl;
 }
 
 /** Concurrent sends to one conversation race for the next seq; the loser re-reads and retries. */
@@ -62,6 +64,7 @@ export class ChatService {
   private readonly clock: Clock;
   private readonly ids: Ids;
   private readonly limits: ChatServiceDeps['limits'];
+  private readonly mediaUrl: MediaUrl | undefined;
 
   constructor(deps: ChatServiceDeps) {
     this.tables = deps.tables;
@@ -70,6 +73,7 @@ export class ChatService {
     this.clock = deps.clock;
     this.ids = deps.ids;
     this.limits = deps.limits;
+    this.mediaUrl = deps.mediaUrl;
   }
 
   async sendMessage(callerSub: string, receiverId: string, message: string, clientMessageId?: string | null): Promise<SendResult> {
@@ -177,7 +181,7 @@ export class ChatService {
       others.length ? this.tables.batchGet(this.users, others.map((userId) => ({ userId }))) : [],
       summaries.length ? this.tables.batchGet(this.chats, summaries.map((s) => inboxKey(String(s.otherUserId), String(s.chatId)))) : [],
     ]);
-    const profileOf = new Map<string, UserProfile>(profiles.map((p) => [String(p.userId), toProfile(p)]));
+    const profileOf = new Map<string, UserProfile>(profiles.map((p) => [String(p.userId), toProfile(p, this.mediaUrl)]));
     const theirRead = new Map(theirs.map((t) => [String(t.ownerId), num(t.lastReadSeq)]));
     return {
       items: summaries.map((s) =>

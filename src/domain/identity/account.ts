@@ -28,8 +28,23 @@ export async function getUser(
 async function sendVerification(ctx: IdentityContext, user: UserRecord, attribute: Verifiable): Promise<CodeDelivery> {
   const purpose = VERIFIABLE[attribute];
   const code = await ctx.codes.issue(user.usernameKey, purpose, user);
-  deliverCode(ctx, { username: user.username, code, purpose, destination: user.attributes[attribute] });
-  return deliveryFor(user.attributes, attribute)!;
+  const delivery = deliveryFor(user.attributes, attribute)!;
+  await deliverOrWithdraw(ctx, user, { code, purpose, delivery, destination: user.attributes[attribute] });
+  return delivery;
+}
+
+/** Delivers a freshly issued code; if that fails, the code is withdrawn (the user asks again). */
+async function deliverOrWithdraw(
+  ctx: IdentityContext,
+  user: UserRecord,
+  d: { code: string; purpose: CodePurpose; delivery: CodeDelivery; destination?: string },
+): Promise<void> {
+  try {
+    await deliverCode(ctx, { username: user.username, ...d });
+  } catch (err) {
+    await ctx.codes.consume(user.usernameKey, d.purpose).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A changed email or phone number becomes unverified and gets a verification code. */
@@ -112,7 +127,7 @@ export async function forgotPassword(
     return { codeDelivery: simulatedDelivery(input.username) };
   }
   const code = await ctx.codes.issue(key, 'forgot_password', user);
-  deliverCode(ctx, { username: user.username, code, purpose: 'forgot_password', destination: user.attributes[delivery.attributeName] });
+  await deliverOrWithdraw(ctx, user, { code, purpose: 'forgot_password', delivery, destination: user.attributes[delivery.attributeName] });
   return { codeDelivery: delivery };
 }
 
@@ -122,9 +137,11 @@ export async function confirmForgotPassword(
 ): Promise<void> {
   requireClient(ctx, input.clientId);
   assertPasswordAllowed(input.password, ctx.policy);
-  const user = await ctx.users.get(usernameKey(input.username));
+  const key = usernameKey(input.username);
+  const user = await ctx.users.get(key);
+  // An unknown username is answered from its simulated code, exactly as a user's real one would be.
+  await ctx.codes.check(key, 'forgot_password', user?.sub, input.code);
   if (!user) throw errors.codeMismatch();
-  await ctx.codes.check(user.usernameKey, 'forgot_password', user.sub, input.code);
   const reset = user.status === 'RESET_REQUIRED' ? { status: 'CONFIRMED' as const } : {};
   const updated = await ctx.users.update(user, { ...(await passwordSecrets(ctx, user.usernameKey, input.password)), ...reset });
   if (!updated) throw errors.codeMismatch();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { validateAttributes, type AttributeInput } from './attributes.ts';
+import { deliveryFor, validateAttributes, type AttributeInput } from './attributes.ts';
 import { assertUsername, confirmUser, deliverCode, type IdentityContext } from './context.ts';
 import { passwordSecrets } from './credentials.ts';
 import { errors, cognitoError } from './errors.ts';
@@ -54,10 +54,11 @@ function temporaryPassword(): string {
   return `${randomBytes(12).toString('base64url')}Aa1!`;
 }
 
-function sendTemporaryPassword(ctx: IdentityContext, user: UserRecord, password: string): void {
-  const destination = user.attributes.email ?? user.attributes.phone_number;
-  if (destination === undefined) return;
-  deliverCode(ctx, { username: user.username, code: password, purpose: 'temporary_password', destination });
+/** The invitation with the temporary password; a failed delivery is CodeDeliveryFailureException. */
+async function sendTemporaryPassword(ctx: IdentityContext, user: UserRecord, password: string): Promise<void> {
+  const delivery = deliveryFor(user.attributes);
+  if (!delivery) return;
+  await deliverCode(ctx, { username: user.username, code: password, purpose: 'temporary_password', delivery, destination: user.attributes[delivery.attributeName] });
 }
 
 export async function adminCreateUser(
@@ -78,7 +79,7 @@ export async function adminCreateUser(
     }
     const updated = await ctx.users.update(user, { ...(await passwordSecrets(ctx, key, password)), temporaryPasswordExpiresAt: expires });
     if (!updated) throw errors.userNotFound();
-    sendTemporaryPassword(ctx, updated, password);
+    await sendTemporaryPassword(ctx, updated, password);
     return adminView(updated);
   }
   const user: UserRecord = {
@@ -100,7 +101,15 @@ export async function adminCreateUser(
     if ((err as { code?: string }).code === 'UsernameExistsException') throw cognitoError('UsernameExistsException', 'User account already exists');
     throw err;
   }
-  if (input.messageAction !== 'SUPPRESS') sendTemporaryPassword(ctx, user, password);
+  if (input.messageAction !== 'SUPPRESS') {
+    try {
+      await sendTemporaryPassword(ctx, user, password);
+    } catch (err) {
+      // Nothing half-created stays behind, as with SignUp.
+      await ctx.users.delete(user).catch(() => undefined);
+      throw err;
+    }
+  }
   return adminView(user);
 }
 
@@ -137,14 +146,14 @@ export async function adminResetUserPassword(ctx: IdentityContext, username: str
   if (user.status === 'UNCONFIRMED' || user.status === 'FORCE_CHANGE_PASSWORD') {
     throw errors.notAuthorized('User password cannot be reset in the current state.');
   }
-  const destination = user.attributes.email ?? user.attributes.phone_number;
-  if (destination === undefined) {
+  const delivery = deliveryFor(user.attributes);
+  if (!delivery) {
     throw errors.invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
   }
   const updated = await ctx.users.update(user, { status: 'RESET_REQUIRED' });
   if (!updated) throw errors.userNotFound();
   const code = await ctx.codes.issue(user.usernameKey, 'forgot_password', user);
-  deliverCode(ctx, { username: user.username, code, purpose: 'forgot_password', destination });
+  await deliverCode(ctx, { username: user.username, code, purpose: 'forgot_password', delivery, destination: user.attributes[delivery.attributeName] });
 }
 
 /** Disabling also ends every session, as Cognito revokes the user's tokens. */
@@ -152,11 +161,13 @@ export async function adminSetEnabled(ctx: IdentityContext, username: string, en
   const user = await requireUser(ctx, username);
   const changes = enabled ? { enabled: true } : { enabled: false, signOutAt: ctx.clock.now() };
   if (!(await ctx.users.update(user, changes))) throw errors.userNotFound();
+  if (!enabled) ctx.onRevoked(user.sub);
 }
 
 export async function adminUserGlobalSignOut(ctx: IdentityContext, username: string): Promise<void> {
   const user = await requireUser(ctx, username);
   if (!(await ctx.users.update(user, { signOutAt: ctx.clock.now() }))) throw errors.userNotFound();
+  ctx.onRevoked(user.sub);
 }
 
 /**
@@ -169,6 +180,7 @@ export async function removeAccount(ctx: IdentityContext, user: UserRecord): Pro
   await ctx.users.delete(user);
   await ctx.sessions.deleteAllOf(user.sub);
   await ctx.codes.deleteAll(user.usernameKey);
+  ctx.onRevoked(user.sub);
 }
 
 export async function adminDeleteUser(ctx: IdentityContext, username: string): Promise<void> {

@@ -163,6 +163,7 @@ export async function getTokensFromRefreshToken(
 export async function globalSignOut(ctx: IdentityContext, input: { accessToken: string }): Promise<void> {
   const { user } = await authenticate(ctx, input.accessToken, 'access');
   await ctx.users.update(user, { signOutAt: ctx.clock.now() });
+  ctx.onRevoked(user.sub);
 }
 
 /**
@@ -175,5 +176,8 @@ export async function revokeToken(ctx: IdentityContext, input: { clientId: strin
     throw errors.unsupportedTokenType();
   }
   const session = await ctx.sessions.byRefreshToken(input.token);
-  if (session) await ctx.sessions.revoke(session.family);
+  if (session) {
+    await ctx.sessions.revoke(session.family);
+    ctx.onRevoked(session.sub);
+  }
 }

@@ -1,18 +1,23 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../ports/clock.ts';
 import { ConditionalCheckFailedError, type Item, type Tables } from '../../ports/tables.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import { errors } from './errors.ts';
 
 /**
  * One-time codes (sign-up confirmation, forgotten password, attribute verification): 6 digits,
  * valid `validityMs`, at most `maxAttempts` wrong guesses per code (then LimitExceededException
  * until a new code is requested) and at most `maxSends` codes per username and purpose per
- * `sendWindowMs`. Stored as a salted SHA-256 for the check, plus an AES-GCM sealed copy (key in the
- * system table) so the operator's `biilive users codes` can show pending codes: neither a dump of
- * the identity table nor a log holds a code in clear.
+ * `sendWindowMs`. Stored as a salted SHA-256 for the check, plus, in development only (the
+ * outbox), an AES-GCM sealed copy (key in the system table) so the operator's `biilive users codes`
+ * can show pending codes: neither a dump of the identity table nor a log holds a code in clear,
+ * and in production no copy exists at all.
  *
- * Items are keyed by lower-cased username and purpose, and exist for unknown usernames too (send
- * counters only), so throttling does not reveal which users exist.
+ * Items are keyed by lower-cased username and purpose, and exist for unknown usernames too: a
+ * simulated send (unknown user, or nowhere to deliver) records its send counter and a simulated
+ * code's validity, and checking against it answers exactly as a real code would (mismatch, then
+ * the attempt limit; expired once its validity is over), so neither throttling nor the
+ * confirmation's answer tells which users exist.
  */
 export type CodePurpose = 'sign_up' | 'forgot_password' | 'verify_email' | 'verify_phone_number';
 
@@ -30,6 +35,8 @@ export interface CodesOptions {
   clock: Clock;
   /** 32-byte AES key for the sealed copies. */
   sealKey: Buffer;
+  /** Keep a sealed copy of each code for `pending()` (development); false in production. */
+  outbox: boolean;
   validityMs: number;
   maxAttempts?: number;
   maxSends?: number;
@@ -74,7 +81,7 @@ export class Codes {
         sub: owner.sub,
         salt: salt.toString('base64url'),
         hash: digest(salt, code).toString('base64url'),
-        sealed: this.seal(code, `${k.pk}|${k.sk}`),
+        ...(this.o.outbox ? { sealed: this.seal(code, `${k.pk}|${k.sk}`) } : {}),
         expiresAt,
         attempts: 0,
         ttl: Math.ceil(Math.max(expiresAt, now + this.sendWindowMs) / 1000),
@@ -83,34 +90,48 @@ export class Codes {
     return code;
   }
 
-  /** Counts a send that is only simulated (unknown user), with the same throttle as a real one. */
+  /**
+   * A send that is only simulated (unknown user, or nowhere to deliver): same throttle as a real
+   * one, and a simulated code valid as long as a real one, which no code ever matches.
+   */
   async simulateSend(usernameKey: string, purpose: CodePurpose): Promise<void> {
     const window = await this.countSend(usernameKey, purpose);
     const now = this.o.clock.now();
+    const simulatedUntil = now + this.o.validityMs;
     await this.o.tables.update({
       table: this.o.table,
       key: key(usernameKey, purpose),
-      set: { ...window, ttl: Math.ceil((now + this.sendWindowMs) / 1000) },
+      set: { ...window, simulatedUntil, attempts: 0, ttl: Math.ceil(Math.max(simulatedUntil, now + this.sendWindowMs) / 1000) },
+      remove: ['username', 'sub', 'salt', 'hash', 'sealed', 'expiresAt'],
     });
   }
 
   /**
-   * Checks a code without consuming it (call `consume` once the guarded change is done).
+   * Checks a code without consuming it (call `consume` once the guarded change is done). `sub`
+   * is the user's, or undefined for an unknown username (answered as its simulated code).
    * Throws ExpiredCodeException (none requested, expired, or issued to an earlier user of the
    * name), LimitExceededException (too many wrong tries) or CodeMismatchException.
    */
-  async check(usernameKey: string, purpose: CodePurpose, sub: string, code: string): Promise<void> {
+  async check(usernameKey: string, purpose: CodePurpose, sub: string | undefined, code: string): Promise<void> {
     const k = key(usernameKey, purpose);
     const item = await this.o.tables.get(this.o.table, k, { consistent: true });
-    if (!item || typeof item.hash !== 'string' || item.sub !== sub || Number(item.expiresAt) <= this.o.clock.now()) {
+    const now = this.o.clock.now();
+    if (!item || typeof item.hash !== 'string' || sub === undefined || item.sub !== sub || Number(item.expiresAt) <= now) {
+      if (item && Number(item.simulatedUntil ?? 0) > now) return this.mismatch(item, k, 'simulatedUntil');
       throw errors.expiredCode();
     }
     if (Number(item.attempts ?? 0) >= this.maxAttempts) throw errors.attemptLimit();
     const expected = Buffer.from(item.hash, 'base64url');
     const actual = digest(Buffer.from(String(item.salt), 'base64url'), code);
     if (expected.length === actual.length && timingSafeEqual(expected, actual)) return;
+    return this.mismatch(item, k, 'hash');
+  }
+
+  /** Counts a wrong guess against the code (`guard`: the attribute naming it) and throws. */
+  private async mismatch(item: Item, k: ReturnType<typeof key>, guard: 'hash' | 'simulatedUntil'): Promise<never> {
+    if (Number(item.attempts ?? 0) >= this.maxAttempts) throw errors.attemptLimit();
     await this.o.tables
-      .update({ table: this.o.table, key: k, add: { attempts: 1 }, condition: { attr: 'hash', op: '=', value: item.hash } })
+      .update({ table: this.o.table, key: k, add: { attempts: 1 }, condition: { attr: guard, op: '=', value: item[guard] as string | number } })
       .catch(ignoreConditionFailure); // replaced meanwhile: the new code has its own count
     throw errors.codeMismatch();
   }
@@ -133,8 +154,9 @@ export class Codes {
     for (const item of items) await this.o.tables.delete({ table: this.o.table, key: { pk: item.pk as string, sk: item.sk as string } });
   }
 
-  /** Unexpired codes, for the operator (embedded mode has no mail delivery). Full table scan. */
+  /** Unexpired codes in the outbox, for the operator in development. Full table scan. */
   async pending(): Promise<PendingCode[]> {
+    if (!this.o.outbox) throw new AppError(ErrorCode.UnsupportedOperation, 'The code outbox is off in production mode: codes are only delivered.');
     const now = this.o.clock.now();
     const out: PendingCode[] = [];
     let cursor: string | undefined;

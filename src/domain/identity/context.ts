@@ -1,10 +1,12 @@
 import type { Config } from '../../config/schema.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Ids } from '../../ports/ids.ts';
+import type { CodeSender } from '../../ports/code-sender.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { AppError } from '../errors.ts';
 import type { Installation } from '../installation.ts';
 import type { Challenges } from './challenges.ts';
+import type { CodeDelivery } from './attributes.ts';
 import type { Codes, CodePurpose } from './codes.ts';
 import type { PostConfirmation, RemoveUserData } from './contracts.ts';
 import { cognitoError, errors } from './errors.ts';
@@ -15,8 +17,6 @@ import type { Sessions } from './sessions.ts';
 import type { TokenIssuer } from './token-issuer.ts';
 import type { TokenChecker } from './token-verifier.ts';
 import type { UserRecord, UserStatus, UserStore } from './user-store.ts';
-
-export type CodeSink = (d: { username: string; code: string; purpose: string; destination?: string }) => void;
 
 /** Everything the action modules may use; each function picks only what it needs. */
 export interface IdentityContext {
@@ -39,7 +39,9 @@ export interface IdentityContext {
   policy: PasswordPolicy;
   postConfirmation: PostConfirmation;
   removeUserData: RemoveUserData;
-  codeSink: CodeSink;
+  codeSender: CodeSender;
+  /** Called after some of a user's tokens stopped being honoured (sign-out, revocation, deletion). */
+  onRevoked: (sub: string) => void;
 }
 
 /** This pool has exactly one app client (no secret; USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH). */
@@ -57,15 +59,21 @@ export function assertUsername(username: string): void {
   }
 }
 
-/** Hands a code to the delivery sink; a failing sink is logged (without the code) and swallowed. */
-export function deliverCode(
-  ctx: Pick<IdentityContext, 'codeSink' | 'log'>,
-  d: { username: string; code: string; purpose: CodePurpose | 'temporary_password'; destination?: string },
-): void {
+/**
+ * Hands a code to the code sender. A code with nowhere to go (no e-mail or phone number) is only
+ * in the outbox. A failed delivery is logged without the code and becomes Cognito's
+ * CodeDeliveryFailureException; the caller undoes what it started.
+ */
+export async function deliverCode(
+  ctx: Pick<IdentityContext, 'codeSender' | 'log'>,
+  d: { username: string; code: string; purpose: CodePurpose | 'temporary_password'; delivery?: CodeDelivery; destination?: string },
+): Promise<void> {
+  if (!d.delivery || !d.destination) return;
   try {
-    ctx.codeSink(d);
+    await ctx.codeSender.send({ username: d.username, code: d.code, purpose: d.purpose, medium: d.delivery.deliveryMedium, destination: d.destination });
   } catch (err) {
-    ctx.log.error({ err: (err as Error).message, purpose: d.purpose }, 'code delivery failed');
+    ctx.log.warn({ reason: (err as Error).message, purpose: d.purpose, medium: d.delivery.deliveryMedium }, 'code delivery failed');
+    throw errors.codeDeliveryFailure();
   }
 }
 

@@ -11,7 +11,8 @@ import { hkdfSync } from 'node:crypto';
 import { respondToAuthChallenge } from './challenge-responses.ts';
 import { Challenges } from './challenges.ts';
 import { Codes } from './codes.ts';
-import type { IdentityContext, CodeSink } from './context.ts';
+import type { CodeSender } from '../../ports/code-sender.ts';
+import type { IdentityContext } from './context.ts';
 import type { PostConfirmation, RemoveUserData } from './contracts.ts';
 import * as admin from './admin-users.ts';
 import * as listing from './admin-listing.ts';
@@ -42,8 +43,13 @@ export interface IdentityDeps {
   postConfirmation: PostConfirmation;
   /** Removes what the rest of the system keeps for a user being deleted (default: nothing). */
   removeUserData?: RemoveUserData;
-  /** Receives every code to deliver; the only place a code leaves the pool in clear. */
-  codeSink: CodeSink;
+  /** Delivers every code; the only place a code leaves the pool in clear (the outbox aside). */
+  codeSender: CodeSender;
+  /**
+   * Told the user's sub once GlobalSignOut, RevokeToken or DeleteUser has taken effect, so holders
+   * of already-verified tokens (open WebSocket subscriptions, on every replica) check them again.
+   */
+  onRevoked?: (sub: string) => void;
   /** Shared KDF gate (tests reuse one across instances); default: a new one. */
   hasher?: PasswordHasher;
 }
@@ -69,9 +75,16 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     issuer,
     users: new UserStore({ tables, table, clock }),
     sessions: new Sessions({ tables, table, clock, ids, lifetimeMs: config.tokens.refreshTokenDays * 86_400_000 }),
-    codes: new Codes({ tables, table, clock, sealKey: keys.codeSealKey, validityMs: config.auth.confirmationCodeHours * 3_600_000 }),
     challenges: new Challenges({ tables, table, clock, validityMs: config.auth.challengeSessionMinutes * 60_000 }),
     srpSaltKey: Buffer.from(hkdfSync('sha256', keys.codeSealKey, Buffer.alloc(0), 'biilive srp simulated salt', 32)),
+    codes: new Codes({
+      tables,
+      table,
+      clock,
+      sealKey: keys.codeSealKey,
+      outbox: !config.production,
+      validityMs: config.auth.confirmationCodeHours * 3_600_000,
+    }),
     lockout: new Lockout({
       tables,
       table,
@@ -92,7 +105,14 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     policy: defaultPasswordPolicy(config.auth.passwordMinLength),
     postConfirmation: deps.postConfirmation,
     removeUserData: deps.removeUserData ?? (async () => {}),
-    codeSink: deps.codeSink,
+    codeSender: deps.codeSender,
+    onRevoked: (sub) => {
+      try {
+        deps.onRevoked?.(sub);
+      } catch (err) {
+        deps.log.warn({ err }, 'revocation listener failed');
+      }
+    },
   };
   // Warm the unknown-user dummy hash now, so the first such sign-in is not slower than others.
   void ctx.hasher.warmUp().catch(() => undefined);

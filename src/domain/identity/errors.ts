@@ -24,6 +24,7 @@ export const CognitoErrorNames = [
   'PasswordResetRequiredException',
   'UnsupportedUserStateException',
   'InvalidUserPoolConfigurationException',
+  'CodeDeliveryFailureException',
 ] as const;
 export type CognitoErrorName = (typeof CognitoErrorNames)[number];
 
@@ -58,6 +59,8 @@ export const errors = {
     cognitoError('NotAuthorizedException', 'Temporary password has expired and must be reset by an administrator.'),
   invalidSession: () => cognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
   missingParameter: (name: string) => cognitoError('InvalidParameterException', `Missing required parameter ${name}`),
+  codeDeliveryFailure: () =>
+    cognitoError('CodeDeliveryFailureException', 'Unable to deliver the verification code. Try again later.'),
   unauthorizedAttribute: () =>
     cognitoError('NotAuthorizedException', 'A client attempted to write unauthorized attribute'),
 } as const;

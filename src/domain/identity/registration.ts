@@ -44,15 +44,29 @@ export async function signUp(
     }
     return { userConfirmed: true, userSub: user.sub };
   }
-  const codeDelivery = await sendCode(ctx, user);
+  let codeDelivery: CodeDelivery | undefined;
+  try {
+    codeDelivery = await sendCode(ctx, user);
+  } catch (err) {
+    // As Cognito: a sign-up whose code cannot be delivered leaves no user behind, so it can be retried.
+    await ctx.codes.deleteAll(user.usernameKey).catch(() => undefined);
+    await ctx.users.delete(user).catch(() => undefined);
+    throw err;
+  }
   return { userConfirmed: false, userSub: user.sub, ...(codeDelivery ? { codeDelivery } : {}) };
 }
 
+/** Issues a sign-up code and delivers it; on a failed delivery the new code is withdrawn. */
 async function sendCode(ctx: IdentityContext, user: UserRecord): Promise<CodeDelivery | undefined> {
   const code = await ctx.codes.issue(user.usernameKey, 'sign_up', user);
   const delivery = deliveryFor(user.attributes);
   const destination = delivery ? user.attributes[delivery.attributeName] : undefined;
-  deliverCode(ctx, { username: user.username, code, purpose: 'sign_up', ...(destination ? { destination } : {}) });
+  try {
+    await deliverCode(ctx, { username: user.username, code, purpose: 'sign_up', delivery, destination });
+  } catch (err) {
+    await ctx.codes.consume(user.usernameKey, 'sign_up').catch(() => undefined);
+    throw err;
+  }
   return delivery;
 }
 

@@ -44,7 +44,11 @@ export interface PhotoProcessorDeps {
     MediaSettings,
     'profilePhotoSize' | 'profileThumbnailSize' | 'photoSize' | 'photoThumbnailSize' | 'profilePhotoMaxBytes' | 'photoMaxBytes'
   >;
-  urlFor: (key: string) => string;
+  /**
+   * Absolute URL of a key on a fixed CDN base (media.cdnBaseUrl; always set on AWS), stored beside
+   * the profile photo's keys for readers of the raw item. Absent: only the keys are stored.
+   */
+  storedUrlFor?: (key: string) => string;
   log?: Logger;
   /** Called once per refused upload, e.g. to count failures in a metric. */
   onFailure?: (reason: PhotoFailure, key: string) => void;
@@ -102,7 +106,12 @@ export class PhotoProcessor {
       outcome = await setProfilePhoto(
         { tables: this.deps.tables, usersTable: this.deps.tableNames.users, clock: this.deps.clock },
         upload.userId,
-        { timestamp: Number(upload.timestamp), url: this.deps.urlFor(key), thumbnailUrl: this.deps.urlFor(thumbnailKey) },
+        {
+          timestamp: Number(upload.timestamp),
+          key,
+          thumbnailKey,
+          ...(this.deps.storedUrlFor ? { urls: { url: this.deps.storedUrlFor(key), thumbnailUrl: this.deps.storedUrlFor(thumbnailKey) } } : {}),
+        },
       );
       if (outcome !== 'updated') {
         // No profile: the photo has no owner to show it. Superseded: a later photo is already set.

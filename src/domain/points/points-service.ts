@@ -60,6 +60,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * - only callers in the `admin` group award (else Unauthorized), to an existing profile (NotFound);
  * - amounts are positive integers up to `points.maxAward`: negative amounts are refused
  *   (BadRequest), so puntos never go negative and never go down;
+ * - puntos never exceed `points.maxPuntos` (GraphQL's Int is 32-bit): an award past it is refused;
  * - an award is ONE transaction: the ledger item (condition: key unused) and the user's puntos and
  *   nivel (condition: puntos still the value read, optimistic concurrency); nivel is derived from
  *   the new puntos by the threshold table, in the same write. A lost race re-reads and retries,
@@ -102,7 +103,9 @@ export class PointsService {
       const before = user.puntos;
       const current = typeof before === 'number' && Number.isFinite(before) && before > 0 ? before : 0;
       const puntos = current + award.amount;
-      if (!Number.isSafeInteger(puntos)) throw badRequest('The award would take puntos beyond the largest supported value', { field: 'amount' });
+      if (!Number.isSafeInteger(puntos) || puntos > this.config.maxPuntos) {
+        throw badRequest(`The award would take puntos to ${puntos}, above the maximum of ${this.config.maxPuntos}`, { field: 'amount' });
+      }
       const nivel = this.levelFor(puntos);
       const awardedAt = new Date(this.clock.now()).toISOString();
       const holdsRead: Condition = before === undefined ? { notExists: 'puntos' } : { attr: 'puntos', op: '=', value: before };

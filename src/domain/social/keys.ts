@@ -13,12 +13,19 @@ export const FOLLOWERS_INDEX = 'GSI1';
 /** User ids are identity `sub`s (UUIDs). '#' is refused: it is the separator of derived keys. */
 export const MAX_USER_ID_LENGTH = 256;
 
+/**
+ * Words the chat table uses as key prefixes (`INBOX#<owner>`, `DEDUP#<conversation>`): a "user"
+ * with such an id would turn a conversation id into one of those partitions.
+ */
+export const RESERVED_USER_IDS: ReadonlySet<string> = new Set(['INBOX', 'DEDUP']);
+
 export function isUserId(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.length > 0 &&
     value.length <= MAX_USER_ID_LENGTH &&
     !value.includes('#') &&
+    !RESERVED_USER_IDS.has(value) &&
     // eslint-disable-next-line no-control-regex
     !/[\u0000-\u001f\u007f]/.test(value)
   );

@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock.ts';
 import { ConditionalCheckFailedError, type Item, type Key, type Tables } from '../../ports/tables.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { TableNames } from '../tables.ts';
-import { toProfile, type UserProfile } from '../users/profile.ts';
+import { toProfile, type MediaUrl, type UserProfile } from '../users/profile.ts';
 import { FOLLOWER_PREFIX, FOLLOWERS_INDEX, FOLLOWING_PREFIX, edgeItem, edgeKey, isUserId, requireUserId } from './keys.ts';
 import { pageSize, withCursor } from './paging.ts';
 
@@ -12,6 +12,8 @@ export interface SocialServiceDeps {
   tableNames: Pick<TableNames, 'social' | 'users'>;
   clock: Clock;
   limits: Pick<Config['limits'], 'pageSizeMax' | 'pageSizeDefault'>;
+  /** Builds photo URLs from stored keys, per request (the current CDN base); without it, only stored URLs are read. */
+  mediaUrl?: MediaUrl;
 }
 
 export interface FollowEdge {
@@ -60,6 +62,7 @@ export class SocialService {
   private readonly usersTable: string;
   private readonly clock: Clock;
   private readonly limits: SocialServiceDeps['limits'];
+  private readonly mediaUrl: MediaUrl | undefined;
 
   constructor(deps: SocialServiceDeps) {
     this.tables = deps.tables;
@@ -67,6 +70,7 @@ export class SocialService {
     this.usersTable = deps.tableNames.users;
     this.clock = deps.clock;
     this.limits = deps.limits;
+    this.mediaUrl = deps.mediaUrl;
   }
 
   async follow(callerSub: string, followedId: string): Promise<FollowResult> {
@@ -195,7 +199,7 @@ export class SocialService {
     }
     return rows.map((row) => {
       const item = profiles.get(row.userId);
-      return { ...row, profile: item ? toProfile(item) : null };
+      return { ...row, profile: item ? toProfile(item, this.mediaUrl) : null };
     });
   }
 }

@@ -38,11 +38,22 @@ export interface UserPage {
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
 
+/** Absolute URL of a media key, built per request from the current CDN base. */
+export type MediaUrl = (key: string) => string;
+
+/** The photo URL: built from the stored key when there is one, else the URL an older item holds. */
+function photoUrl(item: Item, keyAttr: string, urlAttr: string, mediaUrl: MediaUrl | undefined): string | null {
+  const key = item[keyAttr];
+  if (typeof key === 'string' && key !== '' && mediaUrl) return mediaUrl(key);
+  return str(item[urlAttr]);
+}
+
 /**
  * Item -> profile. Counters and level default to their initial values so items written by older
- * tools (the seed's, without every attribute) still read as complete profiles.
+ * tools (the seed's, without every attribute) still read as complete profiles. Photo URLs are
+ * built from their keys with `mediaUrl`; items from before keys were stored keep their URLs.
  */
-export function toProfile(item: Item): UserProfile {
+export function toProfile(item: Item, mediaUrl?: MediaUrl): UserProfile {
   return {
     userId: String(item.userId),
     nickname: str(item.nickname) ?? '',
@@ -56,8 +67,8 @@ export function toProfile(item: Item): UserProfile {
     descripcion: str(item.descripcion),
     isOnline: item.isOnline === true,
     lastSeen: str(item.lastSeen),
-    profilePhotoUrl: str(item.profilePhotoUrl),
-    profileThumbnailUrl: str(item.profileThumbnailUrl),
+    profilePhotoUrl: photoUrl(item, 'profilePhotoKey', 'profilePhotoUrl', mediaUrl),
+    profileThumbnailUrl: photoUrl(item, 'profileThumbnailKey', 'profileThumbnailUrl', mediaUrl),
     createdAt: str(item.createdAt) ?? '',
     updatedAt: str(item.updatedAt) ?? str(item.createdAt) ?? '',
   };

@@ -20,7 +20,7 @@ import {
   nicknameKey,
   withSuffix,
 } from './nickname.ts';
-import { toProfile, type ProfileChanges, type UserPage, type UserProfile } from './profile.ts';
+import { toProfile, type MediaUrl, type ProfileChanges, type UserPage, type UserProfile } from './profile.ts';
 import { validateChanges } from './validation.ts';
 
 export type { ProfileChanges, UserPage, UserProfile } from './profile.ts';
@@ -30,6 +30,8 @@ export interface UsersServiceDeps {
   tableNames: TableNames;
   clock: Clock;
   limits: Config['limits'];
+  /** Builds photo URLs from stored keys, per request (the current CDN base); without it, only stored URLs are read. */
+  mediaUrl?: MediaUrl;
 }
 
 const NICKNAME_INDEX = 'nickname-index';
@@ -52,6 +54,7 @@ export class UsersService {
   private readonly claimsTable: string;
   private readonly clock: Clock;
   private readonly limits: Config['limits'];
+  private readonly profile: (item: Item) => UserProfile;
 
   constructor(deps: UsersServiceDeps) {
     this.tables = deps.tables;
@@ -59,6 +62,8 @@ export class UsersService {
     this.claimsTable = deps.tableNames.nicknames;
     this.clock = deps.clock;
     this.limits = deps.limits;
+    const mediaUrl = deps.mediaUrl;
+    this.profile = (item) => toProfile(item, mediaUrl);
   }
 
   /**
@@ -147,7 +152,7 @@ export class UsersService {
   async getUser(userId: string): Promise<UserProfile | null> {
     if (!userId || userId.length > MAX_USER_ID_LENGTH) return null;
     const item = await this.tables.get(this.usersTable, { userId });
-    return item ? toProfile(item) : null;
+    return item ? this.profile(item) : null;
   }
 
   /** Case-insensitive lookup through the nickname's claim (strongly consistent, unlike the index). */
@@ -175,7 +180,7 @@ export class UsersService {
         limit,
         cursor,
       });
-      return { items: page.items.map(toProfile), cursor: page.cursor };
+      return { items: page.items.map(this.profile), cursor: page.cursor };
     } catch (err) {
       if (cursor !== undefined && err instanceof TableValidationError) throw badRequest('Invalid nextToken');
       throw err;
@@ -192,7 +197,7 @@ export class UsersService {
     const current = await this.tables.get(this.usersTable, { userId }, { consistent: true });
     if (!current) throw notFound('Profile not found');
     if (changes.nickname === undefined && Object.keys(changes.set).length === 0 && changes.remove.length === 0) {
-      return toProfile(current);
+      return this.profile(current);
     }
 
     const now = new Date(this.clock.now()).toISOString();
@@ -213,7 +218,7 @@ export class UsersService {
     if (!movesClaim) {
       // Same claim (maybe a change of case only): the profile update alone, still guarded.
       try {
-        return toProfile(await this.tables.update(update));
+        return this.profile(await this.tables.update(update));
       } catch (err) {
         if (err instanceof ConditionalCheckFailedError) throw changedMeanwhile();
         throw err;
@@ -247,7 +252,7 @@ export class UsersService {
     }
     const after = await this.tables.get(this.usersTable, { userId }, { consistent: true });
     if (!after) throw notFound('Profile not found');
-    return toProfile(after);
+    return this.profile(after);
   }
 
   private translate(err: unknown, meaning: Array<'taken' | 'changed'>): unknown {

@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../../domain/errors.ts';
 import { isCognitoErrorName } from '../../domain/identity/errors.ts';
+import { StoreUnavailableError } from '../../ports/tables.ts';
 
 /** A Cognito error on the wire: HTTP status, `__type`, message. */
 export interface WireError {
@@ -18,8 +19,12 @@ const GENERIC: Record<string, string> = {
 
 export const INTERNAL: WireError = { status: 500, type: 'InternalErrorException', message: 'An internal error occurred.' };
 
+/** The store out of reach: Cognito's server-side error, with a body saying to retry (SDKs retry 5xx). */
+export const UNAVAILABLE: WireError = { status: 500, type: 'InternalErrorException', message: 'A service the user pool depends on is unavailable; retry shortly.' };
+
 /** The one translation of domain errors into Cognito's; undefined = unexpected (log it, answer INTERNAL). */
 export function toWireError(err: unknown): WireError | undefined {
+  if (err instanceof StoreUnavailableError) return UNAVAILABLE;
   if (!(err instanceof AppError)) return undefined;
   if (isCognitoErrorName(err.code)) return { status: 400, type: err.code, message: err.message };
   const type = GENERIC[err.code];

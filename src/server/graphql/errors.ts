@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { AppError, ErrorCode } from '../../domain/errors.ts';
 import type { Logger } from '../../ports/logger.ts';
+import { StoreUnavailableError } from '../../ports/tables.ts';
 import { locationsOf, type RequestError } from './documents.ts';
 import { stripSuggestions } from './validation.ts';
 
@@ -18,11 +19,13 @@ export interface FieldError {
 }
 
 export const INTERNAL_MESSAGE = 'An internal error occurred';
+export const UNAVAILABLE_MESSAGE = 'A service this API depends on is unavailable; retry shortly.';
 
 /**
- * A resolver error: AppError -> its code and message; graphql-js's own execution errors (a null
- * in a non-null position, a value a scalar can't serialise) keep their text; anything else is
- * unexpected, logged with its stack and masked.
+ * A resolver error: AppError -> its code and message; the store out of reach ->
+ * ServiceUnavailableException; graphql-js's own execution errors (a null in a non-null position,
+ * a value a scalar can't serialise) keep their text; anything else is unexpected, logged with its
+ * stack and masked.
  */
 export function formatFieldError(error: GraphQLError, log: Logger): FieldError {
   const original = error.originalError;
@@ -33,6 +36,10 @@ export function formatFieldError(error: GraphQLError, log: Logger): FieldError {
     errorType = original.code;
     message = original.message;
     errorInfo = original.info ?? null;
+  } else if (original instanceof StoreUnavailableError) {
+    log.warn({ err: original.message, path: error.path?.join('.') }, 'store unavailable');
+    errorType = 'ServiceUnavailableException';
+    message = UNAVAILABLE_MESSAGE;
   } else if (original && !(original instanceof GraphQLError)) {
     log.error({ err: original, path: error.path?.join('.') }, 'resolver failed');
     errorType = ErrorCode.InternalFailure;

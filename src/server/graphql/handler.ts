@@ -89,6 +89,14 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps): BodyHandler {
       for (let i = 0; i < n; i++) seen.errors.push(errorType);
     };
     const auth = await authenticate(req.headers);
+    if (!auth.ok && auth.unavailable) {
+      count('ServiceUnavailableException');
+      send(res, 503, JSON.stringify({ errors: [{ errorType: 'ServiceUnavailableException', message: auth.message }] }), {
+        'x-amzn-ErrorType': 'ServiceUnavailableException',
+        'retry-after': '1',
+      });
+      return;
+    }
     if (!auth.ok) {
       count('UnauthorizedException');
       send(res, 401, JSON.stringify({ errors: [{ errorType: 'UnauthorizedException', message: auth.message }] }), {

@@ -81,8 +81,11 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
     }
   }
   const poll = () => (polling ??= pollOnce().finally(() => (polling = undefined)));
+  // A poll still running (a slow or unreachable store) is not joined by the next tick: one failure, one log line.
   const timer = deps.invalidations
-    ? setInterval(() => poll().catch((err: unknown) => deps.log?.warn({ err }, 'CDN invalidation poll failed')), deps.invalidationPollMs ?? 1000)
+    ? setInterval(() => {
+        if (!polling) poll().catch((err: unknown) => deps.log?.warn({ err }, 'CDN invalidation poll failed'));
+      }, deps.invalidationPollMs ?? 1000)
     : undefined;
   timer?.unref();
   if (deps.invalidations) poll().catch((err: unknown) => deps.log?.warn({ err }, 'CDN invalidation poll failed'));
@@ -174,7 +177,8 @@ export function createMediaHandler(deps: MediaHandlerDeps): MediaHandler {
   Object.defineProperty(handler, 'cache', { value: cache });
   handler.close = async () => {
     if (timer) clearInterval(timer);
-    await polling;
+    // The last poll's failure was already logged where it was started.
+    await polling?.catch(() => undefined);
   };
   return handler;
 }

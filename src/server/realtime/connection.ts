@@ -1,11 +1,15 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket, RawData } from 'ws';
-import type { Caller } from '../../api/context.ts';
 import type { Subscription } from '../../api/subscriptions/broker.ts';
-import type { AuthOutcome } from '../graphql/request-auth.ts';
+import { NO_AUTH_HEADER, type AuthOutcome } from '../graphql/request-auth.ts';
 import { formatFieldError, formatRequestError } from '../graphql/errors.ts';
 import * as frames from './frames.ts';
 import { lowerCased } from './handshake.ts';
 import type { RealtimeContext } from './context.ts';
+import { Credential, LAPSE } from './credentials.ts';
+import { isObject, parseStartPayload } from './start-payload.ts';
+
+const unauthorized = (message: string): frames.WireError => ({ errorType: 'UnauthorizedException', message });
 
 const MAX_ID_LENGTH = 128;
 // Per-connection message budget: a burst of RATE_BURST, refilled at RATE_PER_SECOND.
@@ -21,15 +25,21 @@ type State = 'awaiting-init' | 'authenticating' | 'ready' | 'closed';
  * credentials are verified while the client sends connection_init; bad ones get a
  * `connection_error` with errorCode 401 and the socket closes (Amplify then stops retrying).
  * Each `start` is authorized on its own (`extensions.authorization`, else the connection's
- * credentials), so one socket can mix auth modes. Errors about a subscription always carry its id.
+ * credentials, checked again: expiry and revocation), so one socket can mix auth modes. When a
+ * credential expires or is revoked, every subscription that depends on it ends with an
+ * UnauthorizedException `error` frame; when it is the handshake's, the connection closes too
+ * (`connection_error`, 401). Errors about a subscription always carry its id.
  */
 export class RealtimeConnection {
   state: State = 'awaiting-init';
   readonly openedAt: number;
   lastHeard: number;
   lastKa = 0;
-  private caller: Caller | undefined;
-  private readonly subscriptions = new Map<string, Subscription>();
+  /** The handshake's credentials, once connection_init succeeded. */
+  private handshake: Credential | undefined;
+  /** Earliest expiry among the credentials in use (Infinity: none expires). */
+  private nextExpiry = Infinity;
+  private readonly subscriptions = new Map<string, { subscription: Subscription; credential: Credential }>();
   /** Starts being authorized/validated: ids reserved, and whether a stop arrived meanwhile. */
   private readonly pending = new Map<string, { stopped: boolean }>();
   /** Starts received after connection_init but before its ack, handled once acked. */
@@ -47,6 +57,8 @@ export class RealtimeConnection {
     private readonly ws: WebSocket,
     private readonly auth: Promise<AuthOutcome>,
     private readonly ctx: RealtimeContext,
+    /** The handshake's auth headers (undefined when malformed: `auth` then refuses). */
+    private readonly handshakeHeaders: IncomingHttpHeaders | undefined,
   ) {
     this.openedAt = this.lastHeard = this.tokensAt = Date.now();
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -141,8 +153,13 @@ export class RealtimeConnection {
       outcome = { ok: false, message: 'You are not authorized to make this call.' };
     }
     if (this.state !== 'authenticating') return;
+    // Credentials that could not be checked (store down) are not refused: no 401, so clients retry.
+    if (!outcome.ok && outcome.unavailable) {
+      return this.fail(frames.connectionError([{ errorType: 'ServiceUnavailableException', message: outcome.message }]));
+    }
     if (!outcome.ok) return this.fail(frames.unauthorizedConnection(outcome.message));
-    this.caller = outcome.caller;
+    this.handshake = new Credential(this.handshakeHeaders ?? {}, outcome.caller);
+    this.holds(this.handshake);
     this.state = 'ready';
     this.send(frames.connectionAck(this.ctx.limits.connectionTimeoutMs));
     // AppSync sends the first keep-alive right away; Amplify starts its timer on it.
@@ -193,16 +210,9 @@ export class RealtimeConnection {
       this.send(frames.error(id, [frames.ERRORS.badStart()]));
       return;
     }
-    let caller = this.caller!;
-    if (request.authorization !== undefined) {
-      const headers = lowerCased(request.authorization);
-      const outcome: AuthOutcome = headers ? await this.ctx.authenticate(headers) : { ok: false, message: 'Valid authorization header not provided.' };
-      if (!outcome.ok) {
-        this.send(frames.error(id, [{ errorType: 'UnauthorizedException', message: outcome.message }]));
-        return;
-      }
-      caller = outcome.caller;
-    }
+    const credential = await this.credentialFor(id, request.authorization);
+    if (!credential) return;
+    const caller = credential.caller;
     const prepared = this.ctx.documents.get(request.query);
     if (!prepared.ok) {
       this.send(frames.error(id, (JSON.parse(prepared.body) as { errors: frames.WireError[] }).errors));
@@ -225,14 +235,89 @@ export class RealtimeConnection {
       this.send(frames.error(id, errors as unknown as frames.WireError[]));
       return;
     }
-    if (this.state === 'closed' || ticket.stopped) {
+    if (this.state === 'closed' || ticket.stopped || credential.lapsed) {
       result.subscription.close();
       if (ticket.stopped) this.send(frames.complete(idJson));
+      else if (credential.lapsed) this.send(frames.error(id, [unauthorized(LAPSE.revoked)]));
       return;
     }
-    this.subscriptions.set(id, result.subscription);
+    this.subscriptions.set(id, { subscription: result.subscription, credential });
+    this.holds(credential);
     if (caller.mode === 'AMAZON_COGNITO_USER_POOLS') this.markPresent(caller.principal.sub);
     this.send(frames.startAck(idJson));
+  }
+
+  /**
+   * The credentials a start runs on: its own `extensions.authorization`, or the handshake's,
+   * checked again now (a token revoked or expired since the handshake ends the connection). On
+   * refusal the start's error frame is sent and undefined returned.
+   */
+  private async credentialFor(id: string, authorization: unknown): Promise<Credential | undefined> {
+    const own = authorization !== undefined;
+    const headers = own ? lowerCased(authorization) : this.handshake!.headers;
+    const outcome: AuthOutcome = headers ? await this.ctx.authenticate(headers) : { ok: false, message: NO_AUTH_HEADER };
+    if (outcome.ok) return own ? new Credential(headers!, outcome.caller) : this.handshake;
+    if (outcome.unavailable) {
+      this.send(frames.error(id, [{ errorType: 'ServiceUnavailableException', message: outcome.message }]));
+      return undefined;
+    }
+    this.send(frames.error(id, [unauthorized(outcome.message)]));
+    if (!own && this.handshake) this.lapse(this.handshake, outcome.message);
+    return undefined;
+  }
+
+  /** Ends whatever rests on credentials that expired by `now` (the server's timer calls this every tick: O(1) until one did). */
+  checkExpiry(now: number): void {
+    if (this.state !== 'ready' || now < this.nextExpiry) return;
+    let next = Infinity;
+    for (const credential of this.credentials()) {
+      if (credential.expiresAt === undefined || credential.lapsed) continue;
+      if (credential.expiresAt <= now) this.lapse(credential, LAPSE.expired);
+      else next = Math.min(next, credential.expiresAt);
+    }
+    this.nextExpiry = next;
+  }
+
+  /** Notes a credential now in use, for the expiry check. */
+  private holds(credential: Credential): void {
+    if (credential.expiresAt !== undefined) this.nextExpiry = Math.min(this.nextExpiry, credential.expiresAt);
+  }
+
+  /** A revocation for `sub` was announced: checks again every credential of that user held here. */
+  async recheck(sub: string): Promise<void> {
+    if (this.state !== 'ready') return;
+    for (const credential of this.credentials()) {
+      if (credential.sub !== sub || credential.lapsed) continue;
+      const outcome = await this.ctx.authenticate(credential.headers);
+      // Not checkable now (store down): kept; the next start checks again, expiry still applies.
+      if (!outcome.ok && !outcome.unavailable) this.lapse(credential, LAPSE.revoked);
+    }
+  }
+
+  /** Every distinct credential in use: the handshake's and the subscriptions'. */
+  private credentials(): Set<Credential> {
+    const out = new Set<Credential>();
+    if (this.handshake) out.add(this.handshake);
+    for (const { credential } of this.subscriptions.values()) out.add(credential);
+    return out;
+  }
+
+  /** Ends every subscription resting on `credential` (error frames), and the connection if it is the handshake's. */
+  private lapse(credential: Credential, message: string): void {
+    if (credential.lapsed || this.state === 'closed') return;
+    credential.lapsed = true;
+    for (const [id, entry] of this.subscriptions) {
+      if (entry.credential !== credential) continue;
+      entry.subscription.close();
+      this.subscriptions.delete(id);
+      this.send(frames.error(id, [unauthorized(message)]));
+    }
+    if (credential === this.handshake) {
+      this.fail(frames.unauthorizedConnection(message));
+      return;
+    }
+    const sub = credential.sub;
+    if (sub !== undefined && ![...this.credentials()].some((c) => c.sub === sub && !c.lapsed)) this.releasePresent(sub);
   }
 
   private deliver(idJson: string, payloadJson: string): void {
@@ -255,7 +340,7 @@ export class RealtimeConnection {
       ticket.stopped = true; // `complete` follows once the start settles
       return;
     }
-    this.subscriptions.get(id)?.close();
+    this.subscriptions.get(id)?.subscription.close();
     this.subscriptions.delete(id);
     this.send(frames.complete(JSON.stringify(id)));
   }
@@ -264,6 +349,11 @@ export class RealtimeConnection {
     if (this.present.has(userId)) return;
     this.present.add(userId);
     this.ctx.presence?.connected(userId);
+  }
+
+  private releasePresent(userId: string): void {
+    if (!this.present.delete(userId)) return;
+    this.ctx.presence?.disconnected(userId);
   }
 
   private takeToken(now: number): boolean {
@@ -284,44 +374,11 @@ export class RealtimeConnection {
   private dispose(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const sub of this.subscriptions.values()) sub.close();
+    for (const { subscription } of this.subscriptions.values()) subscription.close();
     this.subscriptions.clear();
     this.queued = [];
     for (const userId of this.present) this.ctx.presence?.disconnected(userId);
     this.present.clear();
     this.ctx.closed(this);
   }
-}
-
-interface StartRequest {
-  query: string;
-  variables: Record<string, unknown> | null | undefined;
-  operationName: string | undefined;
-  authorization: unknown;
-}
-
-/** `payload.data` is a JSON *string* holding {query, variables, operationName?}. */
-function parseStartPayload(payload: unknown): StartRequest | undefined {
-  if (!isObject(payload) || typeof payload.data !== 'string') return undefined;
-  let inner: unknown;
-  try {
-    inner = JSON.parse(payload.data);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(inner) || typeof inner.query !== 'string' || inner.query.trim() === '') return undefined;
-  const { variables, operationName } = inner;
-  if (variables !== undefined && variables !== null && (!isObject(variables) || Array.isArray(variables))) return undefined;
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
-  const extensions = isObject(payload.extensions) ? payload.extensions : undefined;
-  return {
-    query: inner.query,
-    variables: variables as Record<string, unknown> | null | undefined,
-    operationName: (operationName ?? undefined) as string | undefined,
-    authorization: extensions?.authorization,
-  };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
 }

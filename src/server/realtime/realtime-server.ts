@@ -26,6 +26,11 @@ export interface RealtimeServer {
   /** The HTTP server's 'upgrade' listener. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   stats(): { connections: number; subscriptions: number };
+  /**
+   * Some of `sub`'s tokens were revoked (on any replica): its credentials on this server's sockets
+   * are checked again, and what rests on a refused one ends.
+   */
+  revoked(sub: string): void;
   /** Closes every connection (1001 going away) and stops the timers. */
   close(): Promise<void>;
 }
@@ -36,7 +41,8 @@ const PATHS = new Set(['/graphql/realtime', '/graphql']);
 /**
  * The thin AppSync WebSocket adapter (STYLE item 10): upgrades on /graphql/realtime, hands
  * protocol frames to RealtimeConnection, and runs one timer for every connection's keep-alive,
- * init timeout, dead-peer detection and 24 h limit. Subscriptions themselves live in the broker.
+ * init timeout, dead-peer detection, token expiry and 24 h limit. Subscriptions themselves live
+ * in the broker.
  */
 export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const { config, log } = deps;
@@ -76,10 +82,13 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
         c.fail(frames.connectionError([frames.ERRORS.initTimeout(limits.initTimeoutMs)]), 4408, 'connection_init timeout');
       } else if (now - c.openedAt > limits.maxConnectionMs) {
         c.fail(undefined, 1000, 'maximum connection duration');
-      } else if (now - c.lastKa >= limits.keepAliveMs) {
-        c.lastKa = now;
-        if (c.state === 'ready') c.send(frames.KA);
-        c.ping();
+      } else {
+        c.checkExpiry(now);
+        if (now - c.lastKa >= limits.keepAliveMs) {
+          c.lastKa = now;
+          if (c.state === 'ready') c.send(frames.KA);
+          c.ping();
+        }
       }
     }
   }, tickMs);
@@ -101,8 +110,13 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
         : Promise.resolve({ ok: false as const, message: NOT_AUTHORIZED });
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (closing) return ws.terminate();
-        connections.add(new RealtimeConnection(ws, auth, ctx));
+        connections.add(new RealtimeConnection(ws, auth, ctx, handshake.ok ? handshake.headers : undefined));
       });
+    },
+    revoked(sub) {
+      for (const c of connections) {
+        c.recheck(sub).catch((err: unknown) => log.warn({ err }, 'realtime credential re-check failed'));
+      }
     },
     stats() {
       let subscriptions = 0;
