@@ -157,7 +157,6 @@ export class Functions extends Construct {
       [configVariable('media', 'bucket')]: props.bucket.bucketName,
       [configVariable('media', 'cdnBaseUrl')]: props.cdnBaseUrl,
       [configVariable('region')]: Stack.of(this).region,
-      [configVariable('production')]: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     };
     for (const def of props.tables.definitions) env[configVariable('tables', def.id)] = props.tables.get(def.id).tableName;

@@ -104,14 +104,17 @@ export function runBlobsConformance(name: string, factory: () => Promise<BlobsUn
       assert.deepEqual(await bytesOf(await blobs.get(key)), data);
     });
 
-    test('a stream longer or shorter than declared stores nothing and keeps the old object', async () => {
+    test('a stream longer or shorter than declared stores nothing and keeps the old object', async (t) => {
       const key = uniq('capped.mp4');
       const old = Buffer.from('old version');
       await blobs.put(key, old, { contentType: 'video/mp4' });
       const data = randomBytes(10_000);
       await assert.rejects(blobs.put(key, chunked(data), { contentType: 'video/mp4', contentLength: 9_999 }), BlobSizeError);
       await assert.rejects(blobs.put(key, chunked(data), { contentType: 'video/mp4', contentLength: 10_001 }), BlobSizeError);
-      assert.deepEqual(await bytesOf(await blobs.get(key)), old);
+      // A server that writes objects in place truncates the old one when the client aborts mid-body
+      // (how soon depends on timing: seen on Node 24's client); S3 and MinIO keep it.
+      if (under.serverGaps?.atomicOverwrite) t.diagnostic(`old object not checked: ${under.serverGaps.atomicOverwrite}`);
+      else assert.deepEqual(await bytesOf(await blobs.get(key)), old);
       const fresh = uniq('never.mp4');
       await assert.rejects(blobs.put(fresh, chunked(data), { contentType: 'video/mp4', contentLength: 5 }), BlobSizeError);
       assert.equal(await blobs.head(fresh), undefined);

@@ -128,7 +128,7 @@ describe('Amplify Storage through the identity pool and the S3-compatible endpoi
     assert.deepEqual(okResult(results[7]), { path: videoPath, size: 8 * 1024 * 1024, contentType: 'video/mp4' });
     // Amplify switched to multipart for the 8 MB video (5 MB parts): the endpoint counted its calls.
     const metrics = await get(`${s.url}/metrics`);
-    const count = (op: string) => Number(new RegExp(`biilive_media_requests_total\\{route="s3",method="${op}",status="2xx"\\} (\\d+)`).exec(metrics.toString())?.[1] ?? 0);
+    const count = (op: string) => Number(new RegExp(`biilive_media_requests_total\\{behaviour="s3",method="${op}",status="2xx"\\} (\\d+)`).exec(metrics.toString())?.[1] ?? 0);
     assert.equal(count('CreateMultipartUpload'), 1);
     assert.equal(count('UploadPart'), 2);
     assert.equal(count('CompleteMultipartUpload'), 1);

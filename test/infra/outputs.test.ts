@@ -85,14 +85,14 @@ test("prints info --amplify's object for the stack, with the identity pool", () 
   assert.equal(byDefault.stdout, res.stdout);
 });
 
-test('without an identity pool output: exactly the embedded shape', () => {
+test('another stack by name; an outputs file without the identity pool is refused in one line', () => {
+  const mine = run(['--file', writeOutputs('mine.json', { Other: {}, Mine: deployed }), '--stack', 'Mine']);
+  assert.equal(mine.status, 0, mine.stderr);
+  assert.equal(JSON.parse(mine.stdout).Auth.Cognito.identityPoolId, deployed.IdentityPoolId);
   const { IdentityPoolId: _none, ...rest } = deployed;
-  const res = run(['--file', writeOutputs('no-identity.json', { Other: {}, Mine: rest }), '--stack', 'Mine']);
-  assert.equal(res.status, 0, res.stderr);
-  const printed = JSON.parse(res.stdout);
-  assert.equal(printed.Auth.Cognito.identityPoolId, undefined);
-  assert.deepEqual(Object.keys(printed.Auth.Cognito).sort(), ['userPoolClientId', 'userPoolEndpoint', 'userPoolId']);
-  assert.equal(printed.API.GraphQL.defaultAuthMode, 'userPool');
+  const res = run(['--file', writeOutputs('no-identity.json', { Mine: rest }), '--stack', 'Mine']);
+  assert.equal(res.status, 2);
+  assert.match(res.stderr, /lacks the outputs IdentityPoolId/);
 });
 
 test('a missing file, another stack, missing outputs: one-line errors, exit 2', () => {

@@ -327,7 +327,8 @@ describe('functions', () => {
       assert.deepEqual(env.BIILIVE_MEDIA_BUCKET, { Ref: bucketId() });
       assert.deepEqual(env.BIILIVE_MEDIA_CDN_BASE_URL, { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdAt('Media/Cdn'), 'DomainName'] }]] });
       assert.equal(env.BIILIVE_REGION, defaults.region);
-      assert.equal(env.BIILIVE_PRODUCTION, 'true');
+      // Production mode governs the embedded server (outbox, auto-confirm, introspection); on AWS, Cognito and AppSync own those.
+      assert.equal(env.BIILIVE_PRODUCTION, undefined);
       assert.equal(env.NODE_OPTIONS, '--enable-source-maps');
       for (const def of deployed) assert.deepEqual(env[`BIILIVE_TABLES_${def.id.toUpperCase()}`], { Ref: tableId(def.id) });
       assert.equal(env.BIILIVE_TABLES_IDENTITY, undefined);
