@@ -17,12 +17,8 @@ import {
   UpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createIdentity, type Identity } from '../../src/domain/identity/create-identity.ts';
-import { randomIds } from '../../src/ports/ids.ts';
-import { silentLogger } from '../../src/ports/logger.ts';
-import { outboxOnly } from '../../src/ports/code-sender.ts';
-import { systemClock } from '../../src/ports/clock.ts';
-import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import type { Identity } from '../../src/domain/identity/create-identity.ts';
+import { replicaIdentity, signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 
 // scrypt costs ~0.2-0.5 s per hash by design: users are reused across steps.
 const PASSWORD = 'Corr3ct!horse';
@@ -60,18 +56,7 @@ describe('Cognito user pool over the wire (AWS SDK v3)', () => {
   before(async () => {
     s = await startTestServer();
     // A second instance over the same store, as another replica would run: same keys, same state.
-    replica = await createIdentity({
-      tables: s.app.tables,
-      tableNames: s.app.config.tables,
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      installation: s.app.installation,
-      issuer: s.app.endpoints.issuer,
-      config: s.app.config,
-      postConfirmation: async () => {},
-      codeSender: outboxOnly,
-    });
+    replica = await replicaIdentity(s);
   });
   after(async () => {
     await s?.stop();

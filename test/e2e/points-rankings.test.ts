@@ -1,16 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createIdentity } from '../../src/domain/identity/create-identity.ts';
 import { UsersService } from '../../src/domain/users/users-service.ts';
 import { createCalculateRankings } from '../../src/functions/calculate-rankings/handler.ts';
 import { scheduledEvent } from '../../src/functions/calculate-rankings/scheduled-event.ts';
 import { systemClock } from '../../src/ports/clock.ts';
-import { randomIds } from '../../src/ports/ids.ts';
-import { silentLogger } from '../../src/ports/logger.ts';
-import { outboxOnly } from '../../src/ports/code-sender.ts';
 import type { Item } from '../../src/ports/tables.ts';
-import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { replicaIdentity, signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 import { graphqlCaller } from '../support/graphql-client.ts';
 
 // Points and rankings over real HTTP with real user-pool tokens: the admin group from the
@@ -147,18 +143,7 @@ describe('points and rankings over GraphQL', () => {
     }
     // AdminAddUserToGroup, as `biilive users group add ana admin` does; the group reaches the
     // token's cognito:groups at the next sign-in.
-    const identity = await createIdentity({
-      tables: s.app.tables,
-      tableNames: s.app.config.tables,
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      installation: s.app.installation,
-      issuer: s.app.endpoints.issuer,
-      config: s.app.config,
-      postConfirmation: async () => {},
-      codeSender: outboxOnly,
-    });
+    const identity = await replicaIdentity(s);
     await identity.addUserToGroup('ana', 'admin');
     for (const name of ['ana', 'beto', 'caro', 'dani']) tokens[name] = (await signIn(s, name, PASSWORD)).AccessToken;
   });

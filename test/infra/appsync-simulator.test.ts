@@ -31,16 +31,12 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createDynamoTables } from '../../src/adapters/dynamodb/dynamodb-tables.ts';
-import { createIdentity } from '../../src/domain/identity/create-identity.ts';
 import { recount } from '../../src/domain/social/recount.ts';
 import { nicknameBucket, nicknameKey } from '../../src/domain/users/nickname.ts';
 import { createCalculateRankings } from '../../src/functions/calculate-rankings/handler.ts';
 import { scheduledEvent } from '../../src/functions/calculate-rankings/scheduled-event.ts';
 import { toStreamEvent } from '../../src/functions/stream-event.ts';
 import { systemClock } from '../../src/ports/clock.ts';
-import { randomIds } from '../../src/ports/ids.ts';
-import { silentLogger } from '../../src/ports/logger.ts';
-import { outboxOnly } from '../../src/ports/code-sender.ts';
 import type { Tables } from '../../src/ports/tables.ts';
 import { initStore } from '../../src/runtime/store.ts';
 import {
@@ -64,7 +60,7 @@ import { cognitoAccessToken, deployedFunctions, deployedStack, startAppSyncSimul
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from '../support/dynamodb-local.ts';
 import { RawClient } from '../support/realtime-client.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
-import { signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
+import { replicaIdentity, signIn, signUpAndConfirm, startTestServer, type TestServer } from '../support/server.ts';
 
 const SIM_PREFIX = 'sim-';
 const MEDIA_BUCKET = 'biilive-simulator-media';
@@ -304,18 +300,7 @@ describe('the same scenarios on the embedded server', () => {
   before(async () => {
     s = await startTestServer({ dynamodbLocal: dynamo.endpoint, rankings: { enabled: false } });
     for (const name of USERS) world.ids[name] = await signUpAndConfirm(s, name, PASSWORD, { email: `${name}@example.com`, nickname: name });
-    const identity = await createIdentity({
-      tables: s.app.tables,
-      tableNames: s.app.config.tables,
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      installation: s.app.installation,
-      issuer: s.app.endpoints.issuer,
-      config: s.app.config,
-      postConfirmation: async () => {},
-      codeSender: outboxOnly,
-    });
+    const identity = await replicaIdentity(s);
     await identity.addUserToGroup(ADMIN, 'admin');
     for (const name of USERS) tokens[name] = (await signIn(s, name, PASSWORD)).AccessToken;
     world.ids.legacy = randomUUID();

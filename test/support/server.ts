@@ -5,6 +5,9 @@
  * `biilive db init` does, under a table prefix of its own unless one is given).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createIdentity, type Identity } from '../../src/domain/identity/create-identity.ts';
+import { randomIds } from '../../src/ports/ids.ts';
+import { outboxOnly } from '../../src/ports/code-sender.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
@@ -255,4 +258,24 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = childEnv()):
     return exited;
   };
   return { child, ready, stderr: () => err, stdout: () => out, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+/**
+ * Another user-pool instance over the test server's store and keys, as a second replica or the
+ * operator's CLI (`biilive users group add`) would run it.
+ */
+export function replicaIdentity(server: TestServer): Promise<Identity> {
+  const app = server.app;
+  return createIdentity({
+    tables: app.tables,
+    tableNames: app.config.tables,
+    clock: systemClock,
+    ids: randomIds,
+    log: silentLogger,
+    installation: app.installation,
+    issuer: app.endpoints.issuer,
+    config: app.config,
+    postConfirmation: async () => {},
+    codeSender: outboxOnly,
+  });
 }

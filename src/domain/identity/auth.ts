@@ -64,11 +64,7 @@ export async function initiateAuth(
 ): Promise<AuthResponse> {
   requireClient(ctx, input.clientId);
   const flow = input.authFlow;
-  if (!FLOWS.includes(flow)) {
-    throw errors.invalidParameter(
-      `1 validation error detected: Value '${flow.slice(0, 64)}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${FLOWS.join(', ')}]`,
-    );
-  }
+  if (!FLOWS.includes(flow)) throw errors.notInEnum('authFlow', flow, FLOWS);
   const params = input.authParameters;
   if (flow === 'USER_PASSWORD_AUTH') {
     if (!params.USERNAME) throw errors.missingParameter('USERNAME');

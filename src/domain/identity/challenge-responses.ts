@@ -31,11 +31,7 @@ export async function respondToAuthChallenge(
 ): Promise<AuthResponse> {
   requireClient(ctx, input.clientId);
   const name = input.challengeName;
-  if (!CHALLENGES.includes(name)) {
-    throw errors.invalidParameter(
-      `1 validation error detected: Value '${name.slice(0, 64)}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: [${CHALLENGES.join(', ')}]`,
-    );
-  }
+  if (!CHALLENGES.includes(name)) throw errors.notInEnum('challengeName', name, CHALLENGES);
   if (name === 'PASSWORD_VERIFIER') return completeSignIn(ctx, await verifyPasswordClaim(ctx, input.challengeResponses));
   if (name === 'NEW_PASSWORD_REQUIRED') {
     const user = await answerNewPassword(ctx, input.challengeResponses, input.session);

@@ -47,6 +47,12 @@ export const errors = {
   attemptLimit: () => cognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.'),
   rateExceeded: () => cognitoError('TooManyRequestsException', 'Rate exceeded'),
   invalidParameter: (message: string) => cognitoError('InvalidParameterException', message),
+  /** Cognito's validation message for a value outside an enum (authFlow, challengeName). */
+  notInEnum: (field: string, value: string, allowed: readonly string[]) =>
+    cognitoError(
+      'InvalidParameterException',
+      `1 validation error detected: Value '${value.slice(0, 64)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+    ),
   unknownClient: (clientId: string) =>
     cognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`),
   invalidRefreshToken: () => cognitoError('NotAuthorizedException', 'Invalid Refresh Token'),
